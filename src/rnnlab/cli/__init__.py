@@ -1,0 +1,61 @@
+"""The `rnnlab` command line: parse, call the library, print. No logic of its own.
+
+`main` turns any RnnlabError (and missing or unreadable files) into one line on stderr and
+exit code 2; `--debug` anywhere on the line shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rnnlab.cli import bptt, cipher, crack, experiment, run  # noqa: F401  (they register commands)
+from rnnlab.cli._app import app
+from rnnlab.errors import RnnlabError
+
+__all__ = ["app", "main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line on `argv` (default: sys.argv[1:]) and return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if debug:
+        args.remove("--debug")
+    try:
+        result = app(args=args, prog_name="rnnlab", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.exceptions.Abort:
+        print("rnnlab: aborted", file=sys.stderr)
+        return 130
+    except click.ClickException as e:
+        if debug:
+            raise
+        e.show()
+        return 2
+    except (RnnlabError, OSError) as e:
+        if debug:
+            raise
+        print(f"rnnlab: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rnnlab: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: still one line unless asked
+        if debug:
+            raise
+        print(
+            f"rnnlab: internal error: {type(e).__name__}: {_one_line(e)} "
+            "(run again with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.filename and e.strerror:
+        return f"{e.filename}: {e.strerror}"
+    return " ".join(str(e).split()) or type(e).__name__

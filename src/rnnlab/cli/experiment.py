@@ -1,0 +1,3 @@
+"""Commands: experiment (registered on the shared app)."""
+
+from rnnlab.cli._app import app  # noqa: F401
