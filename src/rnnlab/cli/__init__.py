@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-import click
+import typer
+from typer.exceptions import TyperException
 
 from rnnlab.cli import bptt, cipher, crack, experiment, run  # noqa: F401  (they register commands)
 from rnnlab.cli._app import app
@@ -25,12 +26,12 @@ def main(argv: list[str] | None = None) -> int:
         args.remove("--debug")
     try:
         result = app(args=args, prog_name="rnnlab", standalone_mode=False)
-    except click.exceptions.Exit as e:
+    except typer.Exit as e:
         return e.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("rnnlab: aborted", file=sys.stderr)
         return 130
-    except click.ClickException as e:
+    except TyperException as e:
         if debug:
             raise
         e.show()

@@ -67,3 +67,8 @@ def echo(text: str = "", *, nl: bool = True) -> None:
         enc = out.encoding or "utf-8"
         out.write((text + ("\n" if nl else "")).encode(enc, "replace").decode(enc))
     out.flush()
+
+
+@app.callback()
+def _root() -> None:
+    """Recurrent neural networks you can see into. Add --debug to any command for tracebacks."""
