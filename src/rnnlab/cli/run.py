@@ -1,3 +1,430 @@
-"""Commands: run (registered on the shared app)."""
+"""Commands of the decipherer: demo, train, decipher, evaluate, summary (registered on the app).
 
-from rnnlab.cli._app import app  # noqa: F401
+Parsing and printing only; the work is done by rnnlab.nn.pipeline, checkpoint and decode.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rnnlab.cli._app import app, echo, read_text, text_argument
+from rnnlab.errors import InputError
+
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="seed (the assignment's) or char")]
+
+
+def _threads(n: int | None) -> None:
+    import torch
+
+    if n is not None:
+        if n < 1:
+            raise InputError(f"--threads must be at least 1, got {n}")
+        torch.set_num_threads(n)
+
+
+def _device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda asked for, but no CUDA device is available; use cpu")
+    if name not in ("cpu", "cuda"):
+        raise InputError(f"unknown device {name!r}; use auto, cpu or cuda")
+    return name
+
+
+@contextmanager
+def _stop_on_signals():
+    """Turn Ctrl-C and SIGTERM into a polite request to stop; yields a function to poll."""
+    asked: list[int] = []
+
+    def handler(signum, frame):
+        if asked:  # a second Ctrl-C: stop at once
+            raise KeyboardInterrupt
+        asked.append(signum)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield lambda: bool(asked)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _progress():
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[bold]epoch {task.fields[epoch]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]:.4f}  val acc {task.fields[acc]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+
+
+def _train_with_progress(ds, mcfg, opts, out, resume: bool = False):
+    from rnnlab.nn.pipeline import train_decipherer
+
+    with _progress() as bar, _stop_on_signals() as stop:
+        task = bar.add_task("train", total=None, epoch=1, loss=float("nan"), acc="-")
+
+        def on_event(e):
+            if e.kind == "step":
+                bar.update(
+                    task, completed=e.step, total=e.steps_per_epoch, epoch=e.epoch + 1, loss=e.loss
+                )
+            elif e.metrics is not None:
+                bar.update(task, acc=f"{e.metrics.char_accuracy:.4%}")
+
+        result = train_decipherer(
+            ds, mcfg, opts, out, callback=on_event, should_stop=stop, resume=resume
+        )
+    return result
+
+
+def _side_by_side(rows: list[tuple[str, str, str]], width: int = 48) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(show_lines=False, box=None, padding=(0, 1))
+    for name in ("cipher", "deciphered", "truth"):
+        t.add_column(name, overflow="fold", max_width=width)
+    for c, d, p in rows:
+        mark = "" if d == p else " [red]x[/red]"
+        t.add_row(c, d + mark, p)
+    Console().print(t)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path | None, typer.Option(help="run folder (default runs/demo-TIME)")] = None,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch")] = None,
+    quick: Annotated[bool, typer.Option(help="a tiny run, for smoke tests")] = False,
+) -> None:
+    """The main job on the built-in data: learn a Caesar shift of 3, decipher, save the run."""
+    from rnnlab.nn.decode import Decipherer
+    from rnnlab.nn.pipeline import dataset_from_text, model_config, train_options
+    from rnnlab.text.ciphers import make_cipher
+    from rnnlab.text.corpus import default_text
+
+    _threads(threads)
+    t0 = time.perf_counter()
+    cipher = make_cipher("caesar", 3)
+    ds = dataset_from_text(
+        default_text(),
+        cipher,
+        seed=seed,
+        limit=400 if quick else None,
+        source={"corpus": "default"},
+    )
+    out = out or Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
+    n = len(ds.train_pairs) + len(ds.val_pairs) + len(ds.test_pairs)
+    echo(f"Data: {n:,} phrases of English prose from Python's own documentation,")
+    echo("      enciphered with a Caesar shift of 3;")
+    echo(
+        f"      train {len(ds.train_pairs):,}, validation {len(ds.val_pairs):,}, "
+        f"test {len(ds.test_pairs):,}; {len(ds.src_vocab)} distinct characters"
+    )
+    mcfg = model_config("char", ds)
+    opts = train_options("char", target_accuracy=1.0, seed=seed, epochs=2 if quick else None)
+    echo(f"Model: char (embedding {mcfg.embed}, GRU {mcfg.hidden}, linear {mcfg.tgt_vocab})")
+    res = _train_with_progress(ds, mcfg, opts, out)
+    dec = Decipherer(
+        res.model, ds.src_vocab, ds.tgt_vocab, fold_case=ds.fold_case, max_len=ds.max_len
+    )
+    echo(
+        f"\nTrained {res.parameters:,} parameters in {res.history.train_seconds:.1f} s "
+        f"({res.history.stopped}); validation character accuracy {res.val_accuracy:.2%}"
+    )
+    echo("\nHeld-out test phrases:")
+    rows = [(c, dec.decipher(c), p) for c, p in ds.test_pairs[:6]]
+    _side_by_side(rows)
+    echo(f"Test character accuracy: {res.test_accuracy:.2%} over {len(ds.test_pairs):,} phrases")
+    echo(f"\nThe assignment's example: dqgwzr -> {dec.decipher('dqgwzr')}")
+    echo(
+        f"\nSaved the run to {out}/ (model.safetensors, config.json, vocab.json, history.csv, "
+        f"training.png) in {time.perf_counter() - t0:.1f} s in all."
+    )
+    echo("\nGo further:")
+    echo(f'  rnnlab decipher --model {out} "Wkh txlfn eurzq ira."')
+    echo('  rnnlab encrypt --cipher vigenere --key LEMON "attack at dawn"')
+    echo("  rnnlab train --cipher affine --key 5,8 --out runs/affine")
+    echo("  rnnlab summary --model seed --length 10 --vocab 26")
+    echo("  rnnlab bptt --wh 1 --wx 0.1 --wy 2 --h0 1 --x 10 10 --y 5 5")
+
+
+@app.command()
+def train(
+    cipher: Annotated[
+        str | None, typer.Option(help="cipher that makes the pairs from a corpus")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="the cipher's key (see rnnlab encrypt --help)")
+    ] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="UTF-8 text file (default: built-in corpus)")
+    ] = None,
+    pairs: Annotated[
+        tuple[Path, Path] | None, typer.Option(help="PLAIN CIPHER files, line by line")
+    ] = None,
+    model: ModelOpt = "char",
+    hidden: Annotated[int | None, typer.Option(help="recurrent units")] = None,
+    embed: Annotated[int | None, typer.Option(help="embedding width (char)")] = None,
+    cell: Annotated[str | None, typer.Option(help="gru, lstm or rnn (char)")] = None,
+    epochs: Annotated[int | None, typer.Option(help="at most this many epochs")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="sequences per step")] = None,
+    lr: Annotated[float | None, typer.Option(help="Adam learning rate")] = None,
+    clip: Annotated[float | None, typer.Option(help="gradient norm clipping threshold")] = None,
+    target_accuracy: Annotated[
+        float | None, typer.Option(help="stop at this validation accuracy")
+    ] = None,
+    eval_every: Annotated[int | None, typer.Option(help="also validate every N steps")] = None,
+    max_len: Annotated[int, typer.Option(help="longest phrase cut from a corpus")] = 100,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    out: Annotated[Path | None, typer.Option(help="run folder to write")] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="continue the interrupted run in this folder")
+    ] = None,
+) -> None:
+    """Train a decipherer from a corpus and a cipher, or from PLAIN/CIPHER pairs files."""
+    from rnnlab.nn import checkpoint
+    from rnnlab.nn.models import ModelConfig
+    from rnnlab.nn.pipeline import model_config, train_options
+    from rnnlab.nn.train import TrainOptions
+
+    _threads(threads)
+    if resume is not None:
+        run_cfg = checkpoint.load_run(resume).config
+        ds = _dataset_from_source(run_cfg["data"], seed=int(run_cfg["training"]["seed"]))
+        mcfg = ModelConfig.from_json(run_cfg["model"])
+        opts = TrainOptions(**run_cfg["training"])
+        out = resume
+    else:
+        if model not in ("seed", "char"):
+            raise InputError(f"unknown model {model!r}; use seed or char")
+        source = _source(cipher, key, corpus, pairs, max_len)
+        ds = _dataset_from_source(source, seed=seed)
+        try:
+            mcfg = model_config(model, ds, hidden=hidden, embed=embed, cell=cell)
+            opts = train_options(
+                model,
+                epochs=epochs,
+                batch_size=batch_size,
+                lr=lr,
+                clip=clip,
+                target_accuracy=target_accuracy,
+                eval_every=eval_every,
+                seed=seed,
+                device=_device(device),
+            )
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        out = out or Path("runs") / time.strftime(f"{model}-%Y%m%d-%H%M%S")
+        if (out / checkpoint.WEIGHTS).exists():
+            raise InputError(f"{out} already holds a run; choose another --out or remove it")
+    echo(
+        f"Training {mcfg.kind} on {len(ds.train_pairs):,} pairs "
+        f"(validation {len(ds.val_pairs):,}) -> {out}",
+        nl=True,
+    )
+    res = _train_with_progress(ds, mcfg, opts, out, resume=resume is not None)
+    if res.history.stopped == "interrupted":
+        echo(f"Interrupted; saved a checkpoint. Continue with: rnnlab train --resume {out}")
+        raise typer.Exit(130)
+    echo(
+        f"Done ({res.history.stopped}): {res.parameters:,} parameters, "
+        f"{res.history.train_seconds:.1f} s of training, validation character accuracy "
+        f"{res.val_accuracy:.4%}"
+        + (f", test {res.test_accuracy:.4%}" if res.test_accuracy is not None else "")
+    )
+    echo(f"Saved to {out}/")
+
+
+def _source(cipher, key, corpus, pairs, max_len) -> dict:
+    if pairs is not None:
+        if cipher or key or corpus:
+            raise InputError("--pairs already holds the cipher text; drop --cipher/--key/--corpus")
+        return {"pairs": [str(pairs[0]), str(pairs[1])]}
+    if cipher is None:
+        raise InputError(
+            "say what to learn: --cipher NAME --key K [--corpus FILE], or --pairs PLAIN CIPHER"
+        )
+    return {
+        "corpus": str(corpus) if corpus else "default",
+        "cipher": cipher,
+        "key": key,
+        "max_len": max_len,
+    }
+
+
+def _dataset_from_source(source: dict, seed: int):
+    from rnnlab.nn.pipeline import dataset_from_pairs, dataset_from_text
+    from rnnlab.text.ciphers import make_cipher
+    from rnnlab.text.corpus import default_text
+    from rnnlab.text.pairs import read_pairs
+
+    if "pairs" in source:
+        plain, ciph = (Path(p) for p in source["pairs"])
+        return dataset_from_pairs(read_pairs(plain, ciph), source={"pairs": source["pairs"]})
+    c = make_cipher(source["cipher"], source.get("key"))
+    text = default_text() if source["corpus"] == "default" else read_text(Path(source["corpus"]))
+    return dataset_from_text(
+        text,
+        c,
+        max_len=int(source.get("max_len", 100)),
+        seed=seed,
+        source={"corpus": source["corpus"]},
+    )
+
+
+@app.command()
+def decipher(
+    text: Annotated[
+        str | None, typer.Argument(help="text to decipher (or -i FILE, or stdin)")
+    ] = None,
+    model: Annotated[Path, typer.Option("--model", "-m", help="run folder")] = Path("runs/demo"),
+    input_file: Annotated[Path | None, typer.Option("--input", "-i", help="read this file")] = None,
+    confidence: Annotated[
+        bool, typer.Option(help="mark characters the model is unsure of")
+    ] = False,
+    threshold: Annotated[float, typer.Option(help="with --confidence: mark below this")] = 0.9,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch")] = None,
+) -> None:
+    """Decipher text with a trained run; long files are streamed in flat memory."""
+    from rnnlab.nn.checkpoint import load_run
+    from rnnlab.nn.decode import Decipherer
+
+    _threads(threads)
+    run = load_run(model)
+    dec = Decipherer.from_run(run)
+    if input_file is not None and text is None and str(input_file) != "-":
+        read_text_stream = _file_chunks(input_file)
+        s = dec.stream()
+        for chunk in read_text_stream:
+            out, conf = s.feed(chunk)
+            _write(out, conf, confidence, threshold)
+        out, conf = s.close()
+        _write(out, conf, confidence, threshold)
+        return
+    src = text_argument(text, input_file)
+    out, conf = dec.decipher_with_confidence(src)
+    _write(out, conf, confidence, threshold)
+    if text is not None and not out.endswith("\n"):
+        sys.stdout.write("\n")
+
+
+def _file_chunks(path: Path, size: int = 1 << 20):
+    """UTF-8 text of `path` in chunks of `size` characters, with clear errors."""
+    if not path.is_file():
+        read_text(path)  # raises the right InputError
+    with path.open("rb") as fb:
+        if b"\x00" in fb.read(8192):
+            raise InputError(f"{path} looks like a binary file; give a UTF-8 text file")
+    try:
+        with path.open(encoding="utf-8", errors="strict", newline="") as f:
+            while chunk := f.read(size):
+                yield chunk
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path} is not UTF-8 text; convert it, e.g. iconv -f latin1 -t utf-8"
+        ) from None
+
+
+def _write(out: str, conf, confidence: bool, threshold: float) -> None:
+    if not out:
+        return
+    if not confidence:
+        sys.stdout.write(out)
+        sys.stdout.flush()
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    t = Text()
+    for ch, p in zip(out, conf):
+        t.append(ch, style="bold red reverse" if p < threshold else None)
+    Console(highlight=False, soft_wrap=True).print(t, end="")
+    low = int((conf < threshold).sum())
+    print(f"\n[{low} of {len(out)} characters below confidence {threshold:.0%}]", file=sys.stderr)
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Option("--model", "-m", help="run folder")],
+    pairs: Annotated[tuple[Path, Path], typer.Option(help="PLAIN CIPHER files, line by line")],
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON object")] = False,
+) -> None:
+    """Real-character accuracy and whole-line exact match of a run on PLAIN/CIPHER pairs."""
+    from rnnlab.nn.checkpoint import load_run
+    from rnnlab.nn.decode import Decipherer
+    from rnnlab.text.pairs import read_pairs
+
+    run = load_run(model)
+    data = read_pairs(*pairs)
+    dec = Decipherer.from_run(run)
+    got = dec.decipher("\n".join(c for c, _ in data)).split("\n")
+    total = sum(len(p) for _, p in data)
+    right = sum(sum(a == b for a, b in zip(d, p)) for d, (_, p) in zip(got, data))
+    lines = sum(d == p for d, (_, p) in zip(got, data))
+    res = {
+        "char_accuracy": right / max(total, 1),
+        "line_accuracy": lines / max(len(data), 1),
+        "pairs": len(data),
+        "characters": total,
+    }
+    if as_json:
+        echo(json.dumps(res))
+    else:
+        echo(
+            f"character accuracy {res['char_accuracy']:.4%} over {total:,} characters; "
+            f"line exact match {res['line_accuracy']:.4%} over {len(data):,} lines"
+        )
+
+
+@app.command()
+def summary(
+    model: ModelOpt = "seed",
+    length: Annotated[int, typer.Option(help="input length for the shapes")] = 10,
+    vocab: Annotated[int, typer.Option(help="output classes (Dense units)")] = 26,
+    src_vocab: Annotated[int, typer.Option(help="input classes (char)")] = 27,
+    hidden: Annotated[int | None, typer.Option(help="recurrent units")] = None,
+) -> None:
+    """A Keras-like layer table (output shapes, parameters) for a model type or a run folder."""
+    from rnnlab.nn.models import ModelConfig, layer_table
+
+    if model in ("seed", "char"):
+        extra = {"hidden": hidden} if hidden else {}
+        try:
+            cfg = ModelConfig(kind=model, src_vocab=src_vocab, tgt_vocab=vocab, **extra)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+    else:
+        from rnnlab.nn.checkpoint import load_run
+
+        cfg = load_run(Path(model)).model_config
+    rows = layer_table(cfg, length)
+    w = max(len(r[0]) for r in rows) + 2
+    echo(f'Model: "{cfg.kind}"')
+    echo(f"{'Layer (type)':<{w}}{'Output Shape':<22}{'Param #':>10}")
+    echo("=" * (w + 32))
+    for name, shape, n in rows:
+        echo(f"{name:<{w}}{shape:<22}{n:>10,}")
+    echo("=" * (w + 32))
+    total = sum(r[2] for r in rows)
+    echo(f"Total params: {total:,}\nTrainable params: {total:,}\nNon-trainable params: 0")

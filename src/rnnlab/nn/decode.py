@@ -1,0 +1,228 @@
+"""Deciphering text with a trained model: logits to characters, per-character confidence, and
+streaming over text of any length in flat memory. Not here: training or reading files.
+
+Text -> segments -> fold case -> characters the source vocabulary knows (others are set aside
+and pass through unchanged) -> model -> argmax per step -> restore case -> text.
+
+How a text is cut depends only on the text, never on how it arrives in chunks:
+  phrase models  (trained on independent phrases, state reset at each phrase start)
+      "It was late. The lamp went out.\n"  ->  ["It was late.", " The lamp went out.", "\n"]
+      cut after . ! ? or a newline, and at the last space before `max_len` characters;
+      segments are deciphered many at a time, batched by length.
+  stream models  (ciphers with memory, trained with state carried across chunks)
+      one segment: the whole text, its state carried from chunk to chunk.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnlab.text.vocab import Vocab
+
+_END_RE = re.compile(r"[.!?\n]")
+
+
+def _codes(text: str) -> np.ndarray:
+    """Unicode code points of `text`, (len(text),) uint32."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _text(codes: np.ndarray) -> str:
+    return codes.astype(np.uint32).tobytes().decode("utf-32-le")
+
+
+def _fold(text: str) -> str:
+    """Lowercase, one character for one (characters whose lowercase is longer stay as they are)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+class CharTable:
+    """Vectorised vocabulary lookups: code point -> id (0 = unknown) and id -> code point."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        cps = [ord(c) for c in vocab.chars]
+        self._dense = np.zeros(max(cps, default=0) + 1, dtype=np.int64)
+        self._dense[cps] = np.arange(1, len(cps) + 1)
+        self.to_cp = np.array([0, *cps], dtype=np.uint32)
+        ups = [ord(c.upper()) if len(c.upper()) == 1 else ord(c) for c in vocab.chars]
+        self.to_upper_cp = np.array([0, *ups], dtype=np.uint32)
+
+    def ids(self, codes: np.ndarray) -> np.ndarray:
+        """(n,) code points -> (n,) ids, 0 where the vocabulary lacks the character."""
+        inside = codes < len(self._dense)
+        out = np.zeros(len(codes), dtype=np.int64)
+        out[inside] = self._dense[codes[inside]]
+        return out
+
+
+def segment_bounds(text: str, max_len: int, final: bool) -> list[int]:
+    """End offsets of the complete segments at the start of `text`.
+
+    A segment ends after . ! ? or a newline, or, once it would pass `max_len` characters, after
+    its last space (or at `max_len` when it has none). With final=False the tail that might
+    still grow is left out, so the cuts are the same however the text arrives in chunks.
+    """
+    ends: list[int] = []
+    pos = 0
+
+    def cut_long(limit: int, inclusive: bool) -> None:
+        nonlocal pos
+        while limit - pos > max_len or (inclusive and limit - pos >= max_len):
+            space = text.rfind(" ", pos, pos + max_len)
+            pos = space + 1 if space > pos else pos + max_len
+            ends.append(pos)
+
+    for m in _END_RE.finditer(text):
+        cut_long(m.end(), inclusive=False)
+        ends.append(m.end())
+        pos = m.end()
+    cut_long(len(text), inclusive=not final)
+    if final and pos < len(text):
+        ends.append(len(text))
+    return ends
+
+
+class Decipherer:
+    """A trained model with its vocabularies, ready to decipher text.
+
+    `decipher` and `decipher_with_confidence` take a whole text; `stream()` takes one in chunks.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        src_vocab: Vocab,
+        tgt_vocab: Vocab,
+        *,
+        fold_case: bool,
+        memory: bool = False,
+        max_len: int = 100,
+        batch_chars: int = 1 << 18,
+        device: str = "cpu",
+    ) -> None:
+        self.model = model.to(device).eval()
+        self.src, self.tgt = CharTable(src_vocab), CharTable(tgt_vocab)
+        self.fold_case, self.memory, self.max_len = fold_case, memory, max_len
+        self.batch_chars, self.device = batch_chars, device
+
+    @classmethod
+    def from_run(cls, run, **kw) -> Decipherer:
+        max_len = int(run.config.get("data", {}).get("max_len", 100))
+        return cls(
+            run.model,
+            run.src_vocab,
+            run.tgt_vocab,
+            fold_case=run.fold_case,
+            memory=run.memory,
+            max_len=max_len,
+            **kw,
+        )
+
+    def decipher(self, text: str) -> str:
+        return self.decipher_with_confidence(text)[0]
+
+    def decipher_with_confidence(self, text: str) -> tuple[str, np.ndarray]:
+        """The deciphered text and each output character's probability, (len(text),) float32;
+        characters passed through unchanged get confidence 1."""
+        s = self.stream()
+        a, ca = s.feed(text)
+        b, cb = s.close()
+        return a + b, np.concatenate([ca, cb])
+
+    def stream(self) -> DecipherStream:
+        return DecipherStream(self)
+
+    @torch.inference_mode()
+    def _run(self, ids: torch.Tensor, state=None):
+        """ids (B, L) -> predicted ids (B, L), their probabilities (B, L), and the final state."""
+        logits, state = self.model(ids.to(self.device), state)
+        prob, pred = torch.softmax(logits.float(), dim=-1).max(dim=-1)
+        return pred.cpu().numpy(), prob.cpu().numpy(), state
+
+    def _translate(self, text: str, pred_for_known) -> tuple[str, np.ndarray]:
+        """Fold case, look up ids, predict the known characters with `pred_for_known`, restore."""
+        raw = _codes(text)
+        folded = _codes(_fold(text)) if self.fold_case else raw
+        ids = self.src.ids(folded)
+        known = ids > 0
+        pred, prob = pred_for_known(ids[known], known)
+        out = raw.copy()
+        conf = np.ones(len(raw), dtype=np.float32)
+        cps = self.tgt.to_cp[pred]
+        if self.fold_case:
+            upper = (raw != folded)[known]
+            cps = np.where(upper, self.tgt.to_upper_cp[pred], cps)
+        out[known] = cps
+        conf[known] = prob
+        return _text(out), conf
+
+    def _batched(self, known_ids: np.ndarray, known: np.ndarray, bounds: list[int]):
+        """Decipher every segment from a zero state, many segments per batch, by length."""
+        kc = np.concatenate([[0], np.cumsum(known)])
+        starts = kc[np.array([0, *bounds[:-1]])]
+        lens = kc[np.array(bounds)] - starts
+        pred = np.zeros(len(known_ids), dtype=np.int64)
+        prob = np.ones(len(known_ids), dtype=np.float32)
+        order = np.argsort(lens, kind="stable")
+        i = 0
+        while i < len(order):
+            rows = max(1, self.batch_chars // max(self.max_len, 1))
+            sel = order[i : i + rows]
+            width = max(int(lens[sel].max()), 1)
+            col = np.arange(width)
+            valid = col[None, :] < lens[sel, None]  # (B, W)
+            gather = np.where(valid, starts[sel, None] + col[None, :], 0)
+            batch = np.where(valid, known_ids[gather] if len(known_ids) else 0, 0)
+            p, q, _ = self._run(torch.from_numpy(batch))
+            pred[gather[valid]] = p[valid]
+            prob[gather[valid]] = q[valid]
+            i += len(sel)
+        return pred, prob
+
+
+class DecipherStream:
+    """Feed consecutive chunks of one text; each call returns the output ready so far.
+
+    The concatenated outputs equal `Decipherer.decipher` on the whole text, whatever the chunks.
+    """
+
+    def __init__(self, d: Decipherer) -> None:
+        self.d = d
+        self.buf = ""
+        self.state = None
+
+    def feed(self, chunk: str) -> tuple[str, np.ndarray]:
+        if self.d.memory:
+            return self._sequential(chunk)
+        self.buf += chunk
+        if len(self.buf) < self.d.batch_chars:
+            return "", np.ones(0, dtype=np.float32)
+        return self._flush(final=False)
+
+    def close(self) -> tuple[str, np.ndarray]:
+        if self.d.memory:
+            return "", np.ones(0, dtype=np.float32)
+        return self._flush(final=True)
+
+    def _flush(self, final: bool) -> tuple[str, np.ndarray]:
+        bounds = segment_bounds(self.buf, self.d.max_len, final)
+        if not bounds:
+            return "", np.ones(0, dtype=np.float32)
+        text, self.buf = self.buf[: bounds[-1]], self.buf[bounds[-1] :]
+        return self.d._translate(text, lambda ids, known: self.d._batched(ids, known, bounds))
+
+    def _sequential(self, chunk: str) -> tuple[str, np.ndarray]:
+        def run(ids: np.ndarray, known: np.ndarray):
+            if len(ids) == 0:
+                return np.zeros(0, dtype=np.int64), np.ones(0, dtype=np.float32)
+            p, q, self.state = self.d._run(torch.from_numpy(ids)[None, :], self.state)
+            return p[0], q[0]
+
+        return self.d._translate(chunk, run)

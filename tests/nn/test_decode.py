@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnnlab.nn.decode import Decipherer, segment_bounds
+from rnnlab.text.vocab import Vocab
+
+
+def _pieces(text, bounds):
+    starts = [0, *bounds[:-1]]
+    return [text[a:b] for a, b in zip(starts, bounds)]
+
+
+def test_segments_end_after_sentence_marks_and_newlines():
+    text = "It was late. The lamp went out!\nWhy?"
+    assert _pieces(text, segment_bounds(text, 100, final=True)) == [
+        "It was late.",
+        " The lamp went out!",
+        "\n",
+        "Why?",
+    ]
+
+
+def test_long_segments_are_cut_after_a_space_or_at_max_len():
+    text = "aaaa bbbb cccc dddddddddddd"
+    pieces = _pieces(text, segment_bounds(text, 8, final=True))
+    assert "".join(pieces) == text
+    assert all(len(p) <= 8 for p in pieces)
+    assert pieces[:3] == ["aaaa ", "bbbb ", "cccc "]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("ab .\n?x"), max_size=300),
+    st.lists(st.integers(1, 40), max_size=20),
+    st.integers(3, 30),
+)
+def test_segment_cuts_do_not_depend_on_how_the_text_arrives(text, sizes, max_len):
+    whole = _pieces(text, segment_bounds(text, max_len, final=True))
+    got, buf, i = [], "", 0
+    for n in sizes:
+        buf += text[i : i + n]
+        i += n
+        b = segment_bounds(buf, max_len, final=False)
+        got += _pieces(buf, b)
+        buf = buf[b[-1] :] if b else buf
+    buf += text[i:]
+    got += _pieces(buf, segment_bounds(buf, max_len, final=True))
+    assert got == whole
+    assert all(len(p) <= max_len for p in whole)
+
+
+class ShiftModel(torch.nn.Module):
+    """A stand-in model that maps input id i to output id i (logits one-hot), with a state."""
+
+    def __init__(self, v):
+        super().__init__()
+        self.v = v
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, ids, state=None):
+        logits = torch.nn.functional.one_hot(ids, self.v).float() * 5.0
+        n = ids.shape[1] if state is None else state + ids.shape[1]
+        return logits, n
+
+
+def _decipherer(memory=False, **kw):
+    src = Vocab.fit(["dqg wzr"])
+    tgt = Vocab.fit(["and two"])
+    return Decipherer(ShiftModel(src.size), src, tgt, fold_case=True, memory=memory, **kw)
+
+
+def test_case_restored_and_unknown_characters_pass_through():
+    d = _decipherer()
+    text, conf = d.decipher_with_confidence("DqG wZr, é!")
+    assert text == "AnD tWo, é!"
+    assert conf.shape == (len(text),)
+    assert conf[text.index("é")] == pytest.approx(1.0)
+    assert np.all(conf > 0.5)
+
+
+@pytest.mark.parametrize("memory", [False, True])
+@pytest.mark.parametrize("chunk", [1, 3, 7, 1000])
+def test_streamed_output_equals_whole_text_output(memory, chunk):
+    d = _decipherer(memory=memory, max_len=5, batch_chars=16)
+    text = "dqg wzr. gdg\nzzz wrrrrrrr qqq " * 5
+    whole = d.decipher(text)
+    s = d.stream()
+    parts = [s.feed(text[i : i + chunk])[0] for i in range(0, len(text), chunk)]
+    parts.append(s.close()[0])
+    assert "".join(parts) == whole
+    assert len(whole) == len(text)
