@@ -140,7 +140,8 @@ def demo(
         f"test {len(ds.test_pairs):,}; {len(ds.src_vocab)} distinct characters"
     )
     mcfg = model_config("char", ds)
-    opts = train_options("char", target_accuracy=1.0, seed=seed, epochs=2 if quick else None)
+    quick_opts = {"epochs": 12, "batch_size": 32} if quick else {}
+    opts = train_options("char", target_accuracy=1.0, seed=seed, **quick_opts)
     echo(f"Model: char (embedding {mcfg.embed}, GRU {mcfg.hidden}, linear {mcfg.tgt_vocab})")
     res = _train_with_progress(ds, mcfg, opts, out)
     dec = Decipherer(

@@ -72,18 +72,18 @@ def segment_bounds(text: str, max_len: int, final: bool) -> list[int]:
     ends: list[int] = []
     pos = 0
 
-    def cut_long(limit: int, inclusive: bool) -> None:
+    def cut_long(limit: int) -> None:
         nonlocal pos
-        while limit - pos > max_len or (inclusive and limit - pos >= max_len):
+        while limit - pos > max_len:
             space = text.rfind(" ", pos, pos + max_len)
             pos = space + 1 if space > pos else pos + max_len
             ends.append(pos)
 
     for m in _END_RE.finditer(text):
-        cut_long(m.end(), inclusive=False)
+        cut_long(m.end())
         ends.append(m.end())
         pos = m.end()
-    cut_long(len(text), inclusive=not final)
+    cut_long(len(text))
     if final and pos < len(text):
         ends.append(len(text))
     return ends

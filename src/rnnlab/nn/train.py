@@ -183,7 +183,7 @@ def fit(
             src, tgt = batches[step]
             logits, _ = model(src)
             loss = masked_cross_entropy(logits, tgt)
-            loss_value = float(loss)
+            loss_value = loss.item()
             if not math.isfinite(loss_value):
                 raise TrainingError(
                     f"the loss became {loss_value} at epoch {epoch + 1}, step {step + 1}; "

@@ -1,0 +1,180 @@
+"""(cipher, plain) data for the decipherer: pairs files, case folding, encoding, batches by length,
+and long id streams cut into columns for truncated BPTT.
+
+Arrays come out as numpy int64; turning them into tensors and batches on a device is the learning
+wing's job. Nothing here trains or knows a model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rnnlab.errors import DataError, InputError
+from rnnlab.text._files import read_utf8
+from rnnlab.text.ciphers import Cipher
+from rnnlab.text.vocab import Vocab, pad
+
+__all__ = [
+    "PairData",
+    "case_follows",
+    "encode_pairs",
+    "fold",
+    "length_batches",
+    "make_pairs",
+    "read_pairs",
+    "restore_case",
+    "stream_columns",
+]
+
+
+def _lines(path: Path) -> list[str]:
+    """The lines of a UTF-8 file (CR LF or LF), a final empty line ignored."""
+    lines = read_utf8(path).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [x[:-1] if x.endswith("\r") else x for x in lines]
+
+
+def read_pairs(
+    plain_path: str | os.PathLike[str], cipher_path: str | os.PathLike[str]
+) -> list[tuple[str, str]]:
+    """(cipher, plain) pairs from two files where line i of `cipher_path` enciphers line i of
+    `plain_path`. DataError, naming the first bad line (1-based), if the files differ in line
+    count or a pair of lines differs in length; InputError if a file cannot be read as UTF-8."""
+    plain_path, cipher_path = Path(plain_path), Path(cipher_path)
+    plain, cipher = _lines(plain_path), _lines(cipher_path)
+    for i, (c, p) in enumerate(zip(cipher, plain, strict=False), start=1):
+        if len(c) != len(p):
+            raise DataError(
+                f"line {i}: {plain_path} has {len(p)} characters but {cipher_path} has {len(c)}; "
+                "each cipher line must encipher the plain line with the same number"
+            )
+    if len(plain) != len(cipher):
+        first = min(len(plain), len(cipher)) + 1
+        raise DataError(
+            f"{plain_path} has {len(plain)} lines but {cipher_path} has {len(cipher)}; "
+            f"line {first} has no partner, give both files the same number of lines"
+        )
+    if not plain:
+        raise DataError(f"{plain_path} and {cipher_path} are empty; give one phrase a line")
+    return list(zip(cipher, plain, strict=True))
+
+
+def make_pairs(texts: Sequence[str], cipher: Cipher) -> list[tuple[str, str]]:
+    """(cipher.encrypt(t), t) for each text."""
+    return [(cipher.encrypt(t), t) for t in texts]
+
+
+def _cased(ch: str) -> int:
+    """1 upper, -1 lower, 0 neither."""
+    return 1 if ch.isupper() else -1 if ch.islower() else 0
+
+
+def case_follows(pairs: Sequence[tuple[str, str]]) -> bool:
+    """True when, at every position where either the cipher or the plain character has a case,
+    both have the same case. Then the model can work on folded (lowercase) text and the case of
+    its output can be restored from its input, as restore_case() does."""
+    return all(
+        _cased(a) == _cased(b) for c, p in pairs for a, b in zip(c, p, strict=False) if a != b
+    )
+
+
+def fold(text: str) -> str:
+    """`text` lowercased character by character, its length kept (a character whose lowercase
+    form is longer than one character, such as U+0130, is left as it is)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def restore_case(text: str, like: str) -> str:
+    """`text` with each character uppercased where the same position of `like` is uppercase
+    (when its uppercase form is one character). len(text) == len(like)."""
+    if len(text) != len(like):
+        raise InputError(f"restore_case needs equal lengths; got {len(text)} and {len(like)}")
+    return "".join(
+        t.upper() if u.isupper() and len(t.upper()) == 1 else t
+        for t, u in zip(text, like, strict=True)
+    )
+
+
+@dataclass
+class PairData:
+    """Encoded pairs: src[i] enciphers tgt[i]; padding (0) after lengths[i]."""
+
+    src: np.ndarray  # (N, L) int64 cipher ids
+    tgt: np.ndarray  # (N, L) int64 plain ids
+    lengths: np.ndarray  # (N,) int64 characters in each pair before padding
+
+
+def encode_pairs(
+    pairs: Sequence[tuple[str, str]], src_vocab: Vocab, tgt_vocab: Vocab, fold_case: bool
+) -> PairData:
+    """Encode (cipher, plain) pairs, folded to lowercase first when `fold_case`, padded to the
+    longest pair. InputError naming the pair for a character a vocabulary lacks; DataError for a
+    pair whose two sides differ in length."""
+    src, tgt = [], []
+    for i, (c, p) in enumerate(pairs):
+        if len(c) != len(p):
+            raise DataError(
+                f"pair {i}: cipher has {len(c)} characters but plain has {len(p)}; "
+                "a pair must have equal lengths"
+            )
+        if fold_case:
+            c, p = fold(c), fold(p)
+        try:
+            src.append(src_vocab.encode(c))
+            tgt.append(tgt_vocab.encode(p))
+        except InputError as e:
+            raise InputError(f"pair {i}: {e}") from None
+    lengths = np.array([len(s) for s in src], dtype=np.int64)
+    return PairData(src=pad(src), tgt=pad(tgt), lengths=lengths)
+
+
+def length_batches(lengths: np.ndarray, batch_size: int, seed: int | None) -> list[np.ndarray]:
+    """Indices into `lengths` (N,) grouped into batches of at most `batch_size` sequences of
+    similar length, so little time goes to padding: sorted by length (stably), cut in order,
+    and the order of the batches shuffled with `seed` (None keeps shortest first). Every index
+    appears exactly once."""
+    if batch_size < 1:
+        raise InputError(f"batch size must be 1 or more; got {batch_size}")
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    if seed is not None:
+        perm = np.random.default_rng(seed).permutation(len(batches))
+        batches = [batches[j] for j in perm]
+    return batches
+
+
+def stream_columns(ids: np.ndarray, batch: int) -> np.ndarray:
+    """A long stream of ids (N,) cut into `batch` contiguous columns, (B, T) with T = N // B; the
+    last N % B ids are dropped. Row b continues where row b - 1 left off in the text, and a
+    truncated-BPTT driver walks the time axis in windows, carrying each row's hidden state:
+
+        ids:  a b c d e f g h i j k l m n o p q r s t u v w x (y z dropped)   N = 26, B = 4
+
+              T = 6 ->     window 1   window 2
+        row 0  [ a b c   | d e f ]     windows of k1 steps along T;
+        row 1  [ g h i   | j k l ]     the state of row b at the end of
+        row 2  [ m n o   | p q r ]     one window starts the next
+        row 3  [ s t u   | v w x ]
+
+    (pytorch/examples' word_language_model batchify lays the same data out as (T, B).)"""
+    ids = np.asarray(ids)
+    if ids.ndim != 1:
+        raise InputError(f"a stream of ids is one-dimensional; got shape {ids.shape}")
+    if batch < 1:
+        raise InputError(f"the number of columns must be 1 or more; got {batch}")
+    T = len(ids) // batch
+    if T == 0:
+        raise DataError(
+            f"a stream of {len(ids)} ids is too short for {batch} columns; "
+            "give more text or fewer columns"
+        )
+    return ids[: batch * T].reshape(batch, T)  # (B, T)

@@ -1,0 +1,89 @@
+import json
+
+import pytest
+
+from rnnlab.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "demo"
+    assert main(["demo", "--quick", "--out", str(out)]) == 0
+    return out
+
+
+def test_summary_of_seed_totals_14554_like_the_assignment(capsys):
+    assert main(["summary", "--model", "seed", "--length", "10", "--vocab", "26"]) == 0
+    out = capsys.readouterr().out
+    assert "(None, 10, 64)" in out and "12,864" in out and "1,690" in out
+    assert "Total params: 14,554" in out
+
+
+def test_demo_quick_trains_saves_and_deciphers_the_assignment_example(demo_run, capsys):
+    for name in ("model.safetensors", "config.json", "vocab.json", "history.csv", "training.png"):
+        assert (demo_run / name).is_file(), name
+    assert main(["decipher", "--model", str(demo_run), "Dqg wzr"]) == 0
+    assert capsys.readouterr().out == "And two\n"
+
+
+def test_decipher_reads_stdin_and_files(demo_run, tmp_path, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("dqg wzr\n"))
+    assert main(["decipher", "--model", str(demo_run)]) == 0
+    assert capsys.readouterr().out == "and two\n"
+    f = tmp_path / "c.txt"
+    f.write_text("Wkh. Dqg wzr!\n" * 3)
+    assert main(["decipher", "--model", str(demo_run), "-i", str(f)]) == 0
+    assert capsys.readouterr().out == "The. And two!\n" * 3
+
+
+def test_evaluate_prints_json_accuracy(demo_run, tmp_path, capsys):
+    plain, ciph = tmp_path / "plain.txt", tmp_path / "cipher.txt"
+    plain.write_text("and two\nthe end\n")
+    ciph.write_text("dqg wzr\nwkh hqg\n")
+    assert (
+        main(["evaluate", "--model", str(demo_run), "--pairs", str(plain), str(ciph), "--json"])
+        == 0
+    )
+    res = json.loads(capsys.readouterr().out)
+    assert res["char_accuracy"] == pytest.approx(1.0) and res["line_accuracy"] == pytest.approx(1.0)
+
+
+def test_train_from_pairs_then_evaluate(tmp_path, capsys):
+    from rnnlab.text.classic import write_pairs
+
+    plain, ciph = write_pairs(tmp_path, n=300, shift=3, seed=0)
+    out = tmp_path / "run"
+    argv = [
+        "train",
+        "--pairs",
+        str(plain),
+        str(ciph),
+        "--epochs",
+        "3",
+        "--out",
+        str(out),
+        "--threads",
+        "2",
+    ]
+    assert main(argv) == 0
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["data"]["pairs"] == [str(plain), str(ciph)] and cfg["fold_case"] is True
+    assert main(argv) == 2  # the run exists: never overwritten
+    assert "already holds a run" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, msg",
+    [(["decipher", "--model", "/nonexistent/run", "abc"], "no such run folder"),
+     (["train"], "say what to learn"),
+     (["train", "--cipher", "affine", "--key", "13,2"], "coprime"),
+     (["train", "--cipher", "caesar", "--key", "3", "--model", "huge"], "unknown model"),
+     (["summary", "--model", "seed", "--vocab", "0"], "tgt_vocab")],
+)  # fmt: skip
+def test_bad_input_gets_one_line_and_exit_code_2(argv, msg, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert msg in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -1,0 +1,109 @@
+import json
+import struct
+
+import pytest
+import torch
+
+from rnnlab.errors import ModelFileError
+from rnnlab.nn import checkpoint
+from rnnlab.nn.models import ModelConfig, build_model
+from rnnlab.text.vocab import Vocab
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    src, tgt = Vocab.fit(["dqg wzr"]), Vocab.fit(["and two"])
+    cfg = ModelConfig(kind="char", src_vocab=src.size, tgt_vocab=tgt.size, hidden=8, embed=4)
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    checkpoint.save_run(tmp_path / "run", model, cfg, src, tgt, {"fold_case": True, "data": {}},
+                        [{"epoch": 1, "step": 2, "val_char_accuracy": 0.5}])  # fmt: skip
+    return tmp_path / "run", model
+
+
+def test_run_round_trip_rebuilds_the_same_model(run_dir):
+    path, model = run_dir
+    run = checkpoint.load_run(path)
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, run.model.state_dict()[k])
+    assert run.fold_case and run.src_vocab.chars == tuple("dqg wzr")
+    assert checkpoint.read_history(path) == [{"epoch": 1, "step": 2, "val_char_accuracy": 0.5}]
+    assert sorted(p.name for p in path.iterdir()) == [
+        "config.json",
+        "history.csv",
+        "model.safetensors",
+        "vocab.json",
+    ]
+
+
+@pytest.mark.parametrize("name", ["config.json", "vocab.json", "model.safetensors"])
+def test_missing_file_is_named(run_dir, name):
+    path, _ = run_dir
+    (path / name).unlink()
+    with pytest.raises(ModelFileError, match=f"has no {name}"):
+        checkpoint.load_run(path)
+
+
+def test_missing_folder_says_how_to_make_one(tmp_path):
+    with pytest.raises(ModelFileError, match="rnnlab train --out"):
+        checkpoint.load_run(tmp_path / "nope")
+
+
+def test_unknown_format_version_is_refused(run_dir):
+    path, _ = run_dir
+    cfg = json.loads((path / "config.json").read_text())
+    cfg["format_version"] = 99
+    (path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelFileError, match="format 99"):
+        checkpoint.load_run(path)
+
+
+def _tensors_file(path, tensors):
+    from safetensors.torch import save_file
+
+    save_file(tensors, str(path / "model.safetensors"))
+
+
+def test_unexpected_tensor_names_and_shapes_are_refused(run_dir):
+    path, model = run_dir
+    sd = model.state_dict()
+    _tensors_file(path, {**sd, "extra.weight": torch.zeros(2)})
+    with pytest.raises(ModelFileError, match="unexpected: extra.weight"):
+        checkpoint.load_run(path)
+    _tensors_file(path, {**sd, "out.bias": torch.zeros(3)})
+    with pytest.raises(ModelFileError, match=r"out.bias is torch.float32 \(3,\)"):
+        checkpoint.load_run(path)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\x01\x02", struct.pack("<Q", 10**12) + b"{}", struct.pack("<Q", 2) + b"{]",
+     struct.pack("<Q", 60) + b'{"w":{"dtype":"F32","shape":[1000],"data_offsets":[0,4000]}}    '],
+)  # fmt: skip
+def test_corrupted_weights_are_refused_without_a_crash(run_dir, data):
+    path, _ = run_dir
+    (path / "model.safetensors").write_bytes(data)
+    with pytest.raises(ModelFileError, match="truncated|corrupted"):
+        checkpoint.load_run(path)
+
+
+def test_malformed_json_is_refused(run_dir):
+    path, _ = run_dir
+    (path / "vocab.json").write_text("{not json")
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        checkpoint.load_run(path)
+
+
+def test_a_failed_write_leaves_the_previous_file_intact(run_dir, monkeypatch):
+    path, _ = run_dir
+    before = (path / "model.safetensors").read_bytes()
+    import rnnlab.fileio as fio
+
+    def boom(*a):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fio.os, "replace", boom)
+    with pytest.raises(OSError):
+        fio.atomic_write_bytes(path / "model.safetensors", b"half")
+    assert (path / "model.safetensors").read_bytes() == before
+    assert [p.name for p in path.iterdir() if p.name.endswith(".tmp")] == []
