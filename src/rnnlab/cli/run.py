@@ -76,8 +76,12 @@ def _progress():
 
 
 def _train_with_progress(ds, mcfg, opts, out, resume: bool = False):
+    from rnnlab.nn import distributed
     from rnnlab.nn.pipeline import train_decipherer
 
+    if not distributed.is_main():  # under torchrun, rank 0 alone shows progress
+        with _stop_on_signals() as stop:
+            return train_decipherer(ds, mcfg, opts, out, should_stop=stop, resume=resume)
     with _progress() as bar, _stop_on_signals() as stop:
         task = bar.add_task("train", total=None, epoch=1, loss=float("nan"), acc="-")
 
@@ -239,22 +243,27 @@ def train(
         out = out or Path("runs") / time.strftime(f"{model}-%Y%m%d-%H%M%S")
         if (out / checkpoint.WEIGHTS).exists():
             raise InputError(f"{out} already holds a run; choose another --out or remove it")
-    echo(
-        f"Training {mcfg.kind} on {len(ds.train_pairs):,} pairs "
-        f"(validation {len(ds.val_pairs):,}) -> {out}",
-        nl=True,
-    )
-    res = _train_with_progress(ds, mcfg, opts, out, resume=resume is not None)
+    from rnnlab.nn import distributed
+
+    rank, world = distributed.setup(opts.device)
+    say = echo if rank == 0 else (lambda *a, **k: None)
+    par = f" in {world} processes" if world > 1 else ""
+    say(f"Training {mcfg.kind} on {len(ds.train_pairs):,} pairs (validation {len(ds.val_pairs):,})"
+        f"{par} -> {out}")
+    try:
+        res = _train_with_progress(ds, mcfg, opts, out, resume=resume is not None)
+    finally:
+        distributed.cleanup()
     if res.history.stopped == "interrupted":
-        echo(f"Interrupted; saved a checkpoint. Continue with: rnnlab train --resume {out}")
+        say(f"Interrupted; saved a checkpoint. Continue with: rnnlab train --resume {out}")
         raise typer.Exit(130)
-    echo(
+    say(
         f"Done ({res.history.stopped}): {res.parameters:,} parameters, "
         f"{res.history.train_seconds:.1f} s of training, validation character accuracy "
         f"{res.val_accuracy:.4%}"
         + (f", test {res.test_accuracy:.4%}" if res.test_accuracy is not None else "")
     )
-    echo(f"Saved to {out}/")
+    say(f"Saved to {out}/")
 
 
 def _source(cipher, key, corpus, pairs, max_len) -> dict:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from rnnlab.errors import DataError
-from rnnlab.nn import checkpoint
+from rnnlab.nn import checkpoint, distributed
 from rnnlab.nn.models import ModelConfig, build_model, count_parameters
 from rnnlab.nn.train import Event, History, TrainOptions, evaluate, fit
 from rnnlab.text import corpus as corpus_mod
@@ -160,7 +160,7 @@ def train_decipherer(
     }
 
     def save(history_records: list[dict], position: tuple[int, int] | None) -> None:
-        if out is None:
+        if out is None or not distributed.is_main():
             return
         checkpoint.save_run(out, model, mcfg, ds.src_vocab, ds.tgt_vocab, config, history_records)
         if position is None:
@@ -178,7 +178,7 @@ def train_decipherer(
         if callback:
             callback(e)
 
-    if out is not None:
+    if out is not None and distributed.is_main():
         checkpoint.prepare_dir(out)
     history = fit(
         model,
@@ -192,7 +192,7 @@ def train_decipherer(
     )
     done = history.stopped != "interrupted"
     save(records, None if done else (history.epoch, history.step))
-    if out is not None and records:
+    if out is not None and records and distributed.is_main():
         from rnnlab.plots import training_curve
 
         training_curve(out / "training.png", records)
@@ -203,7 +203,3 @@ def train_decipherer(
     return TrainResult(
         out, model, history, val_acc, test_acc, count_parameters(model), time.perf_counter() - t0
     )
-
-
-def with_epochs(opts: TrainOptions, epochs: int) -> TrainOptions:
-    return replace(opts, epochs=epochs)

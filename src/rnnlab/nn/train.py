@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnnlab.errors import TrainingError
+from rnnlab.nn import distributed
 from rnnlab.text.pairs import PairData, length_batches
 
 
@@ -142,12 +143,16 @@ def fit(
     Batch order depends only on (seed, epoch), so a run resumed from `start` = (epoch, step)
     with the saved optimizer replays exactly the steps an uninterrupted run would take.
     A non-finite loss raises TrainingError before the step, leaving the weights as they were.
+    Under torchrun (distributed.active()), the model is wrapped in DistributedDataParallel and
+    each process takes its share of every epoch's batches through a DistributedSampler; every
+    process validates, so all take the same early-stopping decision.
     """
     model.to(opts.device).train()
+    net = _parallel(model, opts.device)
     opt = optimizer or torch.optim.Adam(model.parameters(), lr=opts.lr)
     history = History(epoch=start[0], step=start[1])
     notify = callback or (lambda e: None)
-    stop = should_stop or (lambda: False)
+    stop = _agreed(should_stop or (lambda: False), opts.device)
     train_seconds = 0.0
 
     def validate(epoch: int, step: int, steps: int, loss: float, kind: str) -> bool:
@@ -170,8 +175,10 @@ def fit(
 
     loss_value = float("nan")
     for epoch in range(start[0], opts.epochs):
-        batches = make_batches(
-            train, opts.batch_size, seed=opts.seed * 100_003 + epoch, device=opts.device
+        batches = _share(
+            make_batches(
+                train, opts.batch_size, seed=opts.seed * 100_003 + epoch, device=opts.device
+            )
         )
         first = start[1] if epoch == start[0] else 0
         for step in range(first, len(batches)):
@@ -181,7 +188,7 @@ def fit(
                 return history
             t0 = time.perf_counter()
             src, tgt = batches[step]
-            logits, _ = model(src)
+            logits, _ = net(src)
             loss = masked_cross_entropy(logits, tgt)
             loss_value = loss.item()
             if not math.isfinite(loss_value):
@@ -208,3 +215,43 @@ def fit(
             break
     history.train_seconds = train_seconds
     return history
+
+
+def _parallel(model: nn.Module, device: str) -> nn.Module:
+    """The model wrapped in DistributedDataParallel under torchrun, else the model itself."""
+    if not distributed.active():
+        return model
+    from torch.nn.parallel import DistributedDataParallel
+
+    ids = [torch.cuda.current_device()] if device == "cuda" else None
+    return DistributedDataParallel(model, device_ids=ids)
+
+
+def _share(batches: list) -> list:
+    """This process's share of the epoch's batches (all of them outside torchrun).
+
+    The same seeded order is made in every process; DistributedSampler deals it out, dropping
+    the remainder so every process takes the same number of steps.
+    """
+    if not distributed.active():
+        return batches
+    from torch.utils.data import DistributedSampler
+
+    sampler = DistributedSampler(
+        range(len(batches)), num_replicas=distributed.world_size(), rank=distributed.rank(),
+        shuffle=False, drop_last=True,
+    )  # fmt: skip
+    return [batches[i] for i in sampler]
+
+
+def _agreed(should_stop: Callable[[], bool], device: str) -> Callable[[], bool]:
+    """Under torchrun, stop when any process is asked to, so no process waits for the others."""
+    if not distributed.active():
+        return should_stop
+
+    def any_stop() -> bool:
+        flag = torch.tensor([1.0 if should_stop() else 0.0], device=device)
+        torch.distributed.all_reduce(flag)
+        return bool(flag.item() > 0)
+
+    return any_stop

@@ -1,0 +1,48 @@
+import subprocess
+import sys
+import textwrap
+
+from safetensors.torch import load_file
+
+WORKER = textwrap.dedent(
+    """
+    import sys, torch
+    from safetensors.torch import save_file
+    from rnnlab.nn import distributed
+    from rnnlab.nn.models import build_model
+    from rnnlab.nn.pipeline import dataset_from_text, model_config
+    from rnnlab.nn.train import TrainOptions, fit
+    from rnnlab.text.ciphers import Caesar
+    from rnnlab.text.corpus import default_text
+
+    torch.set_num_threads(1)
+    rank, world = distributed.setup("cpu")
+    assert world == 2
+    ds = dataset_from_text(default_text(), Caesar(3), limit=160)
+    torch.manual_seed(100 + rank)  # different starting weights: DDP must make them agree
+    model = build_model(model_config("char", ds, hidden=8, embed=4))
+    seen = []
+    fit(model, ds.encode(ds.train_pairs), None, TrainOptions(epochs=2, batch_size=8),
+        callback=lambda e: seen.append(e.step) if e.kind == "step" else None)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
+              f"{sys.argv[1]}/rank{rank}.safetensors")
+    print(f"rank {rank} steps {len(seen)}")
+    distributed.cleanup()
+    """
+)
+
+
+def test_two_processes_with_torchrun_end_with_identical_weights(tmp_path):
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           str(script), str(tmp_path)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    a = load_file(str(tmp_path / "rank0.safetensors"))
+    b = load_file(str(tmp_path / "rank1.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert (a[k] - b[k]).abs().max().item() < 1e-6, k
+    # each process took half of the 16 batches of each of the 2 epochs
+    assert "rank 0 steps 16" in proc.stdout and "rank 1 steps 16" in proc.stdout
