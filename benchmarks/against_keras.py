@@ -1,0 +1,116 @@
+"""The published Keras recipe of the seed model against rnnlab's seed and char, side by side on
+the same data in the same run. Needs tensorflow (an optional extra: pip install tensorflow-cpu).
+
+    python benchmarks/against_keras.py [--epochs 5] [--threads 2]
+
+Keras recipe: raw ids as floats (N, 101, 1), GRU(64), Dense softmax at every step, Adam 1e-3,
+batch 32, 5 epochs, the last 20% for validation. Accuracy is counted on real characters
+(padding excluded) for all three; Keras' own metric, padding included, is printed beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import report  # noqa: E402
+
+from rnnlab.nn.pipeline import dataset_from_pairs  # noqa: E402
+from rnnlab.text.classic import write_pairs  # noqa: E402
+from rnnlab.text.pairs import read_pairs  # noqa: E402
+
+
+def keras_recipe(ds, epochs: int) -> dict:
+    import tensorflow as tf
+
+    keras = tf.keras
+    train, val = ds.encode(ds.train_pairs), ds.encode(ds.val_pairs)
+    width = max(train.src.shape[1], val.src.shape[1])
+    pad = lambda a: np.pad(a, ((0, 0), (0, width - a.shape[1])))
+    xtr, ytr = pad(train.src).astype("float32")[..., None], pad(train.tgt)
+    xva, yva = pad(val.src).astype("float32")[..., None], pad(val.tgt)
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((width, 1))
+    h = keras.layers.GRU(64, return_sequences=True)(inp)
+    out = keras.layers.Activation("softmax")(
+        keras.layers.TimeDistributed(keras.layers.Dense(ds.tgt_vocab.size))(h)
+    )
+    model = keras.Model(inp, out)
+    model.compile(
+        keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    curve, train_s = [], 0.0
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        hist = model.fit(xtr, ytr, batch_size=32, epochs=1, verbose=0)
+        train_s += time.perf_counter() - t0
+        pred = model.predict(xva, batch_size=1024, verbose=0).argmax(-1)
+        real = yva != 0
+        acc = float((pred == yva)[real].mean())
+        keras_acc = float((pred == yva).mean())
+        curve.append((train_s, acc, keras_acc, hist.history["loss"][-1]))
+    to95 = next((t for t, a, _, _ in curve if a >= 0.95), float("nan"))
+    return {"model": "Keras seed recipe (tensorflow)", "params": model.count_params(),
+            "s_per_epoch": train_s / epochs, "to_0.95_s": to95, "final_acc": curve[-1][1],
+            "keras_metric_acc": curve[-1][2], "train_s": train_s}  # fmt: skip
+
+
+def rnnlab_model(ds, kind: str) -> dict:
+    import torch
+
+    from rnnlab.nn.models import build_model, count_parameters
+    from rnnlab.nn.pipeline import model_config, train_options
+    from rnnlab.nn.train import fit
+
+    torch.manual_seed(0)
+    model = build_model(model_config(kind, ds))
+    opts = train_options(kind, eval_every=10 if kind == "char" else 50,
+                         target_accuracy=1.0 if kind == "char" else None)  # fmt: skip
+    h = fit(model, ds.encode(ds.train_pairs), ds.encode(ds.val_pairs), opts)
+    to95 = next(
+        (r["train_seconds"] for r in h.records if r["val_char_accuracy"] >= 0.95), float("nan")
+    )
+    epochs = h.records[-1]["epoch"]
+    return {"model": f"rnnlab {kind}", "params": count_parameters(model),
+            "s_per_epoch": h.train_seconds / epochs, "to_0.95_s": to95,
+            "final_acc": h.records[-1]["val_char_accuracy"],
+            "train_s": h.train_seconds}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--threads", type=int)
+    a = ap.parse_args()
+    try:
+        import tensorflow as tf
+    except ImportError:
+        sys.exit("tensorflow is not installed: pip install tensorflow-cpu (an optional extra)")
+    if a.threads:
+        import torch
+
+        torch.set_num_threads(a.threads)
+        tf.config.threading.set_intra_op_parallelism_threads(a.threads)
+    with tempfile.TemporaryDirectory() as d:
+        plain, cipher = write_pairs(Path(d), n=10_000, shift=3, seed=0)
+        ds = dataset_from_pairs(read_pairs(plain, cipher))
+    rows = [keras_recipe(ds, a.epochs), rnnlab_model(ds, "seed"), rnnlab_model(ds, "char")]
+    k = rows[0]
+    for r in rows:
+        r["epoch_speedup_vs_keras"] = k["s_per_epoch"] / r["s_per_epoch"]
+        r["to_0.95_speedup_vs_keras"] = k["to_0.95_s"] / r["to_0.95_s"]
+    cols = ["model", "params", "s_per_epoch", "to_0.95_s", "final_acc", "train_s",
+            "epoch_speedup_vs_keras", "to_0.95_speedup_vs_keras"]  # fmt: skip
+    report("against_keras", rows, cols, {"tensorflow": tf.__version__})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Deciphering throughput and memory: real characters per second and peak memory on a 10 MB
+text, through the library and through `rnnlab decipher -i FILE`.
+
+    python benchmarks/decipher.py [--model RUN] [--mb 10] [--repeats 3] [--threads 2]
+
+Without --model, trains the default `char` model on the built-in corpus first (a few seconds).
+Peak memory of the CLI is the child process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import median, report  # noqa: E402
+
+from rnnlab.nn.checkpoint import load_run  # noqa: E402
+from rnnlab.nn.decode import Decipherer  # noqa: E402
+from rnnlab.text.ciphers import Caesar  # noqa: E402
+from rnnlab.text.corpus import default_text  # noqa: E402
+
+
+def make_text(mb: float) -> str:
+    base = Caesar(3).encrypt(default_text())
+    n = int(mb * 1_000_000)
+    return (base * (n // len(base) + 1))[:n]
+
+
+def train_default(folder: Path) -> Path:
+    out = folder / "run"
+    subprocess.run([sys.executable, "-m", "rnnlab", "train", "--cipher", "caesar", "--key", "3",
+                    "--target-accuracy", "1.0", "--out", str(out)], check=True,
+                   capture_output=True)  # fmt: skip
+    return out
+
+
+def library(run_dir: Path, text: str, repeats: int) -> dict:
+    dec = Decipherer.from_run(load_run(run_dir))
+    dec.decipher(text[:100_000])  # warm up
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        s = dec.stream()
+        for i in range(0, len(text), 1 << 20):
+            s.feed(text[i : i + (1 << 20)])
+        s.close()
+        rates.append(len(text) / (time.perf_counter() - t0))
+    return {"path": "library (Decipherer.stream, 1 MiB chunks)", "chars_per_s": median(rates),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
+
+
+def cli(run_dir: Path, path: Path, n_chars: int, repeats: int, threads: int | None) -> dict:
+    rates, peaks = [], []
+    for _ in range(repeats):
+        cmd = [sys.executable, "-c",
+               "import resource,sys;from rnnlab.cli import main;rc=main(sys.argv[1:]);"
+               "sys.stderr.write(f'PEAK {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n');"
+               "sys.exit(rc)",
+               "decipher", "--model", str(run_dir), "-i", str(path)]  # fmt: skip
+        if threads:
+            cmd += ["--threads", str(threads)]
+        t0 = time.perf_counter()
+        p = subprocess.run(
+            cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        rates.append(n_chars / (time.perf_counter() - t0))
+        peaks.append(int(p.stderr.rsplit("PEAK ", 1)[1].split()[0]) / 1024)
+    return {"path": "CLI (rnnlab decipher -i FILE, process start included)",
+            "chars_per_s": median(rates), "peak_rss_mb": max(peaks)}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--model", type=Path)
+    ap.add_argument("--mb", type=float, default=10.0)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int)
+    a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    with tempfile.TemporaryDirectory() as d:
+        run_dir = a.model or train_default(Path(d))
+        text = make_text(a.mb)
+        path = Path(d) / "cipher.txt"
+        path.write_text(text, encoding="utf-8")
+        rows = [
+            library(run_dir, text, a.repeats),
+            cli(run_dir, path, len(text), a.repeats, a.threads),
+        ]
+    for r in rows:
+        r["M_chars_per_s"] = r["chars_per_s"] / 1e6
+    report(
+        "decipher",
+        rows,
+        ["path", "M_chars_per_s", "peak_rss_mb"],
+        {"mb": a.mb, "target_M_chars_per_s": 3.0},
+    )
+
+
+if __name__ == "__main__":
+    main()
