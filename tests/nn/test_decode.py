@@ -92,3 +92,22 @@ def test_streamed_output_equals_whole_text_output(memory, chunk):
     parts.append(s.close()[0])
     assert "".join(parts) == whole
     assert len(whole) == len(text)
+
+
+def test_folded_gru_gives_the_models_logits_and_state():
+    from rnnlab.nn.decode import FoldedGRU
+    from rnnlab.nn.models import ModelConfig, build_model
+
+    torch.manual_seed(0)
+    model = build_model(
+        ModelConfig(kind="char", src_vocab=12, tgt_vocab=9, hidden=7, embed=5)
+    ).eval()
+    ids = torch.randint(0, 12, (4, 11))
+    folded = FoldedGRU(model)
+    with torch.no_grad():
+        want, h_want = model(ids)
+        got, h_got = folded(ids)
+        want2, _ = model(ids[:, 6:], model(ids[:, :6])[1])
+        got2, _ = folded(ids[:, 6:], folded(ids[:, :6])[1])
+    assert torch.allclose(got, want, atol=1e-5) and torch.allclose(h_got, h_want, atol=1e-5)
+    assert torch.allclose(got2, want2, atol=1e-5)

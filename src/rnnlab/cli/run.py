@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 
-from rnnlab.cli._app import app, echo, read_text, text_argument
-from rnnlab.errors import InputError
+from rnnlab.cli._app import Terminated, app, echo, require_letters, text_pieces
+from rnnlab.errors import InputError, TrainingError
 
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="seed (the assignment's) or char")]
 
@@ -43,13 +43,14 @@ def _device(name: str) -> str:
 
 
 @contextmanager
-def _stop_on_signals():
-    """Turn Ctrl-C and SIGTERM into a polite request to stop; yields a function to poll."""
-    asked: list[int] = []
+def _stop_on_signals(asked: list[int] | None = None):
+    """Turn Ctrl-C and SIGTERM into a polite request to stop; yields a function to poll.
+    The signals received are appended to `asked`; a second one stops at once."""
+    asked = [] if asked is None else asked
 
     def handler(signum, frame):
-        if asked:  # a second Ctrl-C: stop at once
-            raise KeyboardInterrupt
+        if asked:  # a second Ctrl-C: stop at once (atomic writes keep the last checkpoint)
+            raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
         asked.append(signum)
 
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -75,14 +76,14 @@ def _progress():
     )
 
 
-def _train_with_progress(ds, mcfg, opts, out, resume: bool = False):
+def _train_with_progress(ds, mcfg, opts, out, resume: bool = False, signals=None):
     from rnnlab.nn import distributed
     from rnnlab.nn.pipeline import train_decipherer
 
     if not distributed.is_main():  # under torchrun, rank 0 alone shows progress
-        with _stop_on_signals() as stop:
+        with _stop_on_signals(signals) as stop:
             return train_decipherer(ds, mcfg, opts, out, should_stop=stop, resume=resume)
-    with _progress() as bar, _stop_on_signals() as stop:
+    with _progress() as bar, _stop_on_signals(signals) as stop:
         task = bar.add_task("train", total=None, epoch=1, loss=float("nan"), acc="-")
 
         def on_event(e):
@@ -147,7 +148,9 @@ def demo(
     quick_opts = {"epochs": 12, "batch_size": 32} if quick else {}
     opts = train_options("char", target_accuracy=1.0, seed=seed, **quick_opts)
     echo(f"Model: char (embedding {mcfg.embed}, GRU {mcfg.hidden}, linear {mcfg.tgt_vocab})")
-    res = _train_with_progress(ds, mcfg, opts, out)
+    signals: list[int] = []
+    res = _train_with_progress(ds, mcfg, opts, out, signals=signals)
+    _exit_if_interrupted(res, signals, out)
     dec = Decipherer(
         res.model, ds.src_vocab, ds.tgt_vocab, fold_case=ds.fold_case, max_len=ds.max_len
     )
@@ -250,13 +253,14 @@ def train(
     par = f" in {world} processes" if world > 1 else ""
     say(f"Training {mcfg.kind} on {len(ds.train_pairs):,} pairs (validation {len(ds.val_pairs):,})"
         f"{par} -> {out}")
+    signals: list[int] = []
     try:
-        res = _train_with_progress(ds, mcfg, opts, out, resume=resume is not None)
+        res = _train_with_progress(ds, mcfg, opts, out, resume=resume is not None, signals=signals)
+    except TrainingError as e:
+        raise TrainingError(f"{e}; {_kept(out)}") from None
     finally:
         distributed.cleanup()
-    if res.history.stopped == "interrupted":
-        say(f"Interrupted; saved a checkpoint. Continue with: rnnlab train --resume {out}")
-        raise typer.Exit(130)
+    _exit_if_interrupted(res, signals, out, say)
     say(
         f"Done ({res.history.stopped}): {res.parameters:,} parameters, "
         f"{res.history.train_seconds:.1f} s of training, validation character accuracy "
@@ -264,6 +268,28 @@ def train(
         + (f", test {res.test_accuracy:.4%}" if res.test_accuracy is not None else "")
     )
     say(f"Saved to {out}/")
+
+
+def _exit_if_interrupted(res, signals: list[int], out: Path, say=echo) -> None:
+    """After Ctrl-C or SIGTERM: say where the checkpoint is and exit with 128 + the signal."""
+    if res.history.stopped != "interrupted":
+        return
+    name = signal.Signals(signals[0]).name if signals else "a request to stop"
+    say(f"Interrupted by {name}; saved a checkpoint. Continue with: rnnlab train --resume {out}")
+    raise typer.Exit(128 + (signals[0] if signals else signal.SIGINT))
+
+
+def _kept(out: Path) -> str:
+    """Which checkpoint survives a training failure in `out`."""
+    from rnnlab.nn import checkpoint
+
+    at = checkpoint.resume_position(out)
+    if at is None:
+        return f"no checkpoint was saved in {out}"
+    return (
+        f"the last good checkpoint ({at[0]} epochs and {at[1]} steps in) is kept in {out}; "
+        "train again with a lower --lr"
+    )
 
 
 def _source(cipher, key, corpus, pairs, max_len) -> dict:
@@ -286,14 +312,14 @@ def _source(cipher, key, corpus, pairs, max_len) -> dict:
 def _dataset_from_source(source: dict, seed: int):
     from rnnlab.nn.pipeline import dataset_from_pairs, dataset_from_text
     from rnnlab.text.ciphers import make_cipher
-    from rnnlab.text.corpus import default_text
+    from rnnlab.text.corpus import default_text, load_text
     from rnnlab.text.pairs import read_pairs
 
     if "pairs" in source:
         plain, ciph = (Path(p) for p in source["pairs"])
         return dataset_from_pairs(read_pairs(plain, ciph), source={"pairs": source["pairs"]})
     c = make_cipher(source["cipher"], source.get("key"))
-    text = default_text() if source["corpus"] == "default" else read_text(Path(source["corpus"]))
+    text = default_text() if source["corpus"] == "default" else load_text(source["corpus"])
     return dataset_from_text(
         text,
         c,
@@ -323,37 +349,31 @@ def decipher(
     _threads(threads)
     run = load_run(model)
     dec = Decipherer.from_run(run)
-    if input_file is not None and text is None and str(input_file) != "-":
-        read_text_stream = _file_chunks(input_file)
-        s = dec.stream()
-        for chunk in read_text_stream:
-            out, conf = s.feed(chunk)
+    pieces, name = text_pieces(text, input_file)
+    hint = "give text enciphered like its training data, or train a model on this alphabet"
+    reader = f"the model in {model}"
+    pieces = require_letters(pieces, name, "decipher", _letters(run), reader, hint)
+    s = dec.stream(confidence=confidence)
+    last = ""
+    for piece in pieces:
+        for i in range(0, len(piece), DECIPHER_PIECE):  # bounds the model's logits in memory
+            out, conf = s.feed(piece[i : i + DECIPHER_PIECE])
             _write(out, conf, confidence, threshold)
-        out, conf = s.close()
-        _write(out, conf, confidence, threshold)
-        return
-    src = text_argument(text, input_file)
-    out, conf = dec.decipher_with_confidence(src)
+            last = out[-1:] or last
+    out, conf = s.close()
     _write(out, conf, confidence, threshold)
-    if text is not None and not out.endswith("\n"):
+    last = out[-1:] or last
+    if text is not None and last != "\n":
         sys.stdout.write("\n")
 
 
-def _file_chunks(path: Path, size: int = 1 << 20):
-    """UTF-8 text of `path` in chunks of `size` characters, with clear errors."""
-    if not path.is_file():
-        read_text(path)  # raises the right InputError
-    with path.open("rb") as fb:
-        if b"\x00" in fb.read(8192):
-            raise InputError(f"{path} looks like a binary file; give a UTF-8 text file")
-    try:
-        with path.open(encoding="utf-8", errors="strict", newline="") as f:
-            while chunk := f.read(size):
-                yield chunk
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{path} is not UTF-8 text; convert it, e.g. iconv -f latin1 -t utf-8"
-        ) from None
+DECIPHER_PIECE = 1 << 16  # characters handed to the decipherer at a time
+
+
+def _letters(run) -> str:
+    """The letters the run's model reads, both cases when it folds case."""
+    letters = "".join(c for c in run.src_vocab.chars if c.isalpha())
+    return letters + letters.upper() if run.fold_case else letters
 
 
 def _write(out: str, conf, confidence: bool, threshold: float) -> None:

@@ -89,6 +89,48 @@ def segment_bounds(text: str, max_len: int, final: bool) -> list[int]:
     return ends
 
 
+class FoldedGRU(nn.Module):
+    """Inference for Embedding -> one GRU layer -> Linear, the embedding and the GRU's input
+    projection folded into one lookup table (V, 3H), so a step computes only h @ W_hh.
+
+    Same equations as torch.nn.GRU (r, z, n gates; r multiplies W_hn h + b_hn); the same
+    logits as the model up to float rounding. Not for training.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        g = model.rnn
+        with torch.no_grad():
+            self.table = model.embed.weight @ g.weight_ih_l0.T + g.bias_ih_l0  # (V, 3H)
+            self.w_hh = g.weight_hh_l0.T.contiguous()  # (H, 3H)
+            self.b_hh = g.bias_hh_l0.clone()  # (3H,)
+            self.w_out = model.out.weight.T.contiguous()  # (H, V)
+            self.b_out = model.out.bias.clone()
+        self.H = g.hidden_size
+
+    @staticmethod
+    def fits(model: nn.Module) -> bool:
+        rnn = getattr(model, "rnn", None)
+        return isinstance(rnn, nn.GRU) and rnn.num_layers == 1 and hasattr(model, "embed")
+
+    @torch.inference_mode()
+    def forward(self, ids: torch.Tensor, state: torch.Tensor | None = None):
+        B, L = ids.shape
+        H = self.H
+        gi = self.table[ids.T]  # (L, B, 3H)
+        h = torch.zeros(B, H) if state is None else state[0]
+        outs = torch.empty(L, B, H)
+        for t in range(L):
+            gh = torch.addmm(self.b_hh, h, self.w_hh)  # (B, 3H)
+            x = gi[t]
+            rz = torch.sigmoid(x[:, : 2 * H] + gh[:, : 2 * H])
+            n = torch.tanh(torch.addcmul(x[:, 2 * H :], rz[:, :H], gh[:, 2 * H :]))
+            h = torch.lerp(n, h, rz[:, H:])  # (1 - z) * n + z * h
+            outs[t] = h
+        logits = torch.addmm(self.b_out, outs.view(L * B, H), self.w_out).view(L, B, -1)
+        return logits.transpose(0, 1), h[None]  # (B, L, V), (1, B, H)
+
+
 class Decipherer:
     """A trained model with its vocabularies, ready to decipher text.
 
@@ -108,6 +150,9 @@ class Decipherer:
         device: str = "cpu",
     ) -> None:
         self.model = model.to(device).eval()
+        self.net = (
+            FoldedGRU(self.model) if device == "cpu" and FoldedGRU.fits(model) else self.model
+        )
         self.src, self.tgt = CharTable(src_vocab), CharTable(tgt_vocab)
         self.fold_case, self.memory, self.max_len = fold_case, memory, max_len
         self.batch_chars, self.device = batch_chars, device
@@ -126,23 +171,28 @@ class Decipherer:
         )
 
     def decipher(self, text: str) -> str:
-        return self.decipher_with_confidence(text)[0]
+        s = self.stream(confidence=False)
+        return s.feed(text)[0] + s.close()[0]
 
     def decipher_with_confidence(self, text: str) -> tuple[str, np.ndarray]:
         """The deciphered text and each output character's probability, (len(text),) float32;
         characters passed through unchanged get confidence 1."""
-        s = self.stream()
+        s = self.stream(confidence=True)
         a, ca = s.feed(text)
         b, cb = s.close()
         return a + b, np.concatenate([ca, cb])
 
-    def stream(self) -> DecipherStream:
-        return DecipherStream(self)
+    def stream(self, confidence: bool = True) -> DecipherStream:
+        """A stream over one text; with confidence=False every probability reads 1 (faster)."""
+        return DecipherStream(self, confidence)
 
     @torch.inference_mode()
-    def _run(self, ids: torch.Tensor, state=None):
+    def _run(self, ids: torch.Tensor, state=None, confidence: bool = True):
         """ids (B, L) -> predicted ids (B, L), their probabilities (B, L), and the final state."""
-        logits, state = self.model(ids.to(self.device), state)
+        logits, state = self.net(ids.to(self.device), state)
+        if not confidence:
+            pred = logits.argmax(dim=-1).cpu().numpy()
+            return pred, np.ones(pred.shape, dtype=np.float32), state
         prob, pred = torch.softmax(logits.float(), dim=-1).max(dim=-1)
         return pred.cpu().numpy(), prob.cpu().numpy(), state
 
@@ -163,7 +213,7 @@ class Decipherer:
         conf[known] = prob
         return _text(out), conf
 
-    def _batched(self, known_ids: np.ndarray, known: np.ndarray, bounds: list[int]):
+    def _batched(self, known_ids: np.ndarray, known: np.ndarray, bounds: list[int], conf: bool):
         """Decipher every segment from a zero state, many segments per batch, by length."""
         kc = np.concatenate([[0], np.cumsum(known)])
         starts = kc[np.array([0, *bounds[:-1]])]
@@ -180,7 +230,7 @@ class Decipherer:
             valid = col[None, :] < lens[sel, None]  # (B, W)
             gather = np.where(valid, starts[sel, None] + col[None, :], 0)
             batch = np.where(valid, known_ids[gather] if len(known_ids) else 0, 0)
-            p, q, _ = self._run(torch.from_numpy(batch))
+            p, q, _ = self._run(torch.from_numpy(batch), confidence=conf)
             pred[gather[valid]] = p[valid]
             prob[gather[valid]] = q[valid]
             i += len(sel)
@@ -193,8 +243,11 @@ class DecipherStream:
     The concatenated outputs equal `Decipherer.decipher` on the whole text, whatever the chunks.
     """
 
-    def __init__(self, d: Decipherer) -> None:
+    STEPS = 1 << 16  # a stream model runs at most this many steps per call
+
+    def __init__(self, d: Decipherer, confidence: bool = True) -> None:
         self.d = d
+        self.confidence = confidence
         self.buf = ""
         self.state = None
 
@@ -216,13 +269,20 @@ class DecipherStream:
         if not bounds:
             return "", np.ones(0, dtype=np.float32)
         text, self.buf = self.buf[: bounds[-1]], self.buf[bounds[-1] :]
-        return self.d._translate(text, lambda ids, known: self.d._batched(ids, known, bounds))
+        return self.d._translate(
+            text, lambda ids, known: self.d._batched(ids, known, bounds, self.confidence)
+        )
 
     def _sequential(self, chunk: str) -> tuple[str, np.ndarray]:
         def run(ids: np.ndarray, known: np.ndarray):
             if len(ids) == 0:
                 return np.zeros(0, dtype=np.int64), np.ones(0, dtype=np.float32)
-            p, q, self.state = self.d._run(torch.from_numpy(ids)[None, :], self.state)
-            return p[0], q[0]
+            preds, probs = [], []
+            for i in range(0, len(ids), self.STEPS):  # bounded memory for any chunk size
+                piece = torch.from_numpy(ids[i : i + self.STEPS])[None, :]
+                p, q, self.state = self.d._run(piece, self.state, self.confidence)
+                preds.append(p[0])
+                probs.append(q[0])
+            return np.concatenate(preds), np.concatenate(probs)
 
         return self.d._translate(chunk, run)
