@@ -55,7 +55,8 @@ class SeedModel(nn.Module):
     """The assignment's model: raw ids as floats (N, L, 1) -> GRU(hidden) -> Dense(tgt_vocab).
 
     The Dense softmax of the original is applied by the loss and the decoder; the module
-    returns logits.
+    returns logits. Initialised as Keras does (glorot-uniform kernels, orthogonal recurrent
+    kernel, zero biases), so the published recipe trains as published.
     """
 
     def __init__(self, cfg: ModelConfig) -> None:
@@ -63,6 +64,7 @@ class SeedModel(nn.Module):
         self.cfg = cfg
         self.gru = nn.GRU(1, cfg.hidden, batch_first=True)
         self.dense = nn.Linear(cfg.hidden, cfg.tgt_vocab)
+        keras_init(self.gru, self.dense)
 
     def forward(
         self, ids: torch.Tensor, state: torch.Tensor | None = None
@@ -86,6 +88,18 @@ class CharModel(nn.Module):
     def forward(self, ids: torch.Tensor, state=None):
         out, state = self.rnn(self.embed(ids), state)  # (N, L, H)
         return self.out(out), state  # (N, L, V)
+
+
+@torch.no_grad()
+def keras_init(gru: nn.GRU, dense: nn.Linear) -> None:
+    """Keras' defaults: GRU kernel (D, 3H) glorot-uniform, recurrent kernel (H, 3H) orthogonal,
+    Dense kernel glorot-uniform, every bias zero. torch keeps the transposes: (3H, D), (3H, H)."""
+    nn.init.xavier_uniform_(gru.weight_ih_l0)  # fan_in D, fan_out 3H, as Keras' (D, 3H)
+    nn.init.orthogonal_(gru.weight_hh_l0.T)  # Keras orthogonalises the (H, 3H) matrix
+    nn.init.zeros_(gru.bias_ih_l0)
+    nn.init.zeros_(gru.bias_hh_l0)
+    nn.init.xavier_uniform_(dense.weight)
+    nn.init.zeros_(dense.bias)
 
 
 def build_model(cfg: ModelConfig) -> nn.Module:
