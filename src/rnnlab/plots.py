@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from rnnlab.fileio import atomic_write_bytes, atomic_write_csv
@@ -110,4 +111,102 @@ def training_curve(path: str | Path, records: Sequence[Mapping[str, float]]) -> 
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
         ax.legend(h1 + h2, l1 + l2, loc="center right")
+        return save_figure(fig, path)
+
+
+@dataclass
+class Panel:
+    """One axes of a panel grid: named series, axis labels, reference lines and a corner note.
+
+    A series is (xs, ys) or (xs, ys, lo, hi); with lo and hi a band is shaded between them.
+    """
+
+    series: Mapping[str, Sequence[Sequence[float]]]  # name -> (xs, ys[, lo, hi])
+    xlabel: str
+    ylabel: str
+    title: str = ""
+    logx: bool = False
+    logy: bool = False
+    hlines: Sequence[tuple[float, str]] = ()  # (y, label): dashed grey lines
+    vlines: Sequence[tuple[float, str]] = ()  # (x, label): dotted lines
+    note: str = ""  # text in the upper left corner, e.g. the spectral radius
+    ylim: tuple[float, float] | None = None
+    xticks: Sequence[float] = ()  # x positions labelled with plain numbers (e.g. on a log axis)
+
+
+def panel_grid(
+    path: str | Path,
+    panels: Sequence[Panel],
+    *,
+    ncols: int,
+    title: str = "",
+    sharey: bool | str = False,
+    panel_size: tuple[float, float] = (3.4, 2.6),
+) -> Path:
+    """Panels in rows of `ncols`, one legend for the whole figure; a series keeps its colour in
+    every panel. Reference lines are labelled once in the legend."""
+    plt = _pyplot()
+    nrows = -(-len(panels) // ncols)
+    colors: dict[str, str] = {}
+    cycle = [c["color"] for c in plt.rcParams["axes.prop_cycle"]]
+    line_styles = ["--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1))]
+    styles: dict[str, object] = {}  # reference line label -> its style, the same in every panel
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(panel_size[0] * ncols, panel_size[1] * nrows + 0.6),
+            sharey=sharey,
+            squeeze=False,
+        )
+        legend: dict[str, object] = {}
+        for ax, panel in zip(axes.flat, panels):
+            for name, data in panel.series.items():
+                color = colors.setdefault(name, cycle[len(colors) % len(cycle)])
+                xs, ys = list(data[0]), list(data[1])
+                marker = "o" if len(xs) <= 30 else None
+                (line,) = ax.plot(xs, ys, color=color, marker=marker, ms=3, label=name)
+                legend.setdefault(name, line)
+                if len(data) == 4:
+                    ax.fill_between(xs, list(data[2]), list(data[3]), color=color, alpha=0.2, lw=0)
+            for y, label in panel.hlines:
+                ls = styles.setdefault(label, line_styles[len(styles) % len(line_styles)])
+                legend.setdefault(label, ax.axhline(y, color="grey", ls=ls, lw=1, label=label))
+            for x, label in panel.vlines:
+                legend.setdefault(label, ax.axvline(x, color="black", ls=":", lw=1, label=label))
+            if panel.logx:
+                ax.set_xscale("log")
+            if panel.logy:
+                ax.set_yscale("log")
+            if panel.ylim is not None:
+                ax.set_ylim(*panel.ylim)
+            if panel.xticks:
+                ax.set_xticks(list(panel.xticks), [f"{x:g}" for x in panel.xticks])
+                ax.minorticks_off()
+            ax.set_xlabel(panel.xlabel)
+            ax.set_ylabel(panel.ylabel)
+            ax.set_title(panel.title, fontsize=9)
+            if panel.note:
+                ax.text(0.03, 0.97, panel.note, transform=ax.transAxes, va="top", fontsize=7.5)
+        for ax in list(axes.flat)[len(panels) :]:
+            ax.set_visible(False)
+        if title:
+            fig.suptitle(title)
+        fig.legend(
+            list(legend.values()),
+            list(legend.keys()),
+            loc="lower center",
+            ncol=min(len(legend), 6),
+            bbox_to_anchor=(0.5, 0.0),
+        )
+        # fixed margins: tight_layout on a grid of log axes costs seconds
+        height = panel_size[1] * nrows + 0.6  # inches
+        fig.subplots_adjust(
+            left=0.75 / (panel_size[0] * ncols),
+            right=0.99,
+            bottom=1.05 / height,
+            top=1 - (0.75 if title else 0.35) / height,
+            hspace=0.55,
+            wspace=0.12 if sharey else 0.32,
+        )
         return save_figure(fig, path)
