@@ -104,11 +104,14 @@ def main() -> None:
         ds = dataset_from_pairs(read_pairs(plain, cipher))
     rows = [keras_recipe(ds, a.epochs), rnnlab_model(ds, "seed"), rnnlab_model(ds, "char")]
     k = rows[0]
+    # where the Keras recipe never reaches 95%, its whole training time is a lower bound
+    k95 = k["to_0.95_s"] if k["to_0.95_s"] == k["to_0.95_s"] else k["train_s"]
+    bound = "" if k["to_0.95_s"] == k["to_0.95_s"] else ">"
     for r in rows:
         r["epoch_speedup_vs_keras"] = k["s_per_epoch"] / r["s_per_epoch"]
-        r["to_0.95_speedup_vs_keras"] = k["to_0.95_s"] / r["to_0.95_s"]
-    cols = ["model", "params", "s_per_epoch", "to_0.95_s", "final_acc", "train_s",
-            "epoch_speedup_vs_keras", "to_0.95_speedup_vs_keras"]  # fmt: skip
+        r["to_0.95_speedup_vs_keras"] = f"{bound}{k95 / r['to_0.95_s']:.1f}"
+    cols = ["model", "params", "s_per_epoch", "to_0.95_s", "final_acc", "keras_metric_acc",
+            "train_s", "epoch_speedup_vs_keras", "to_0.95_speedup_vs_keras"]  # fmt: skip
     report("against_keras", rows, cols, {"tensorflow": tf.__version__})
 
 
