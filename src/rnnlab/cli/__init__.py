@@ -1,18 +1,23 @@
 """The `rnnlab` command line: parse, call the library, print. No logic of its own.
 
 `main` turns any RnnlabError (and missing or unreadable files) into one line on stderr and
-exit code 2; `--debug` anywhere on the line shows the traceback instead.
+exit code 2; `--debug` anywhere on the line shows the traceback instead. Ctrl-C exits with 130
+and SIGTERM with 143, after the cleanups (temporary files removed, checkpoints kept).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from typer.exceptions import TyperException
 
 from rnnlab.cli import bptt, cipher, crack, experiment, run  # noqa: F401  (they register commands)
-from rnnlab.cli._app import app
+from rnnlab.cli._app import Stopped, app
 from rnnlab.errors import RnnlabError
 
 __all__ = ["app", "main"]
@@ -24,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     if debug:
         args.remove("--debug")
+    with _signals_raise():
+        return _run(args, debug)
+
+
+def _run(args: list[str], debug: bool) -> int:
     try:
         result = app(args=args, prog_name="rnnlab", standalone_mode=False)
     except typer.Exit as e:
@@ -41,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"rnnlab: error: {_one_line(e)}", file=sys.stderr)
         return 2
+    except Stopped as e:
+        what = "interrupted" if e.signum == signal.SIGINT else "terminated"
+        print(f"rnnlab: {what}", file=sys.stderr)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print("rnnlab: interrupted", file=sys.stderr)
         return 130
@@ -60,3 +74,23 @@ def _one_line(e: BaseException) -> str:
     if isinstance(e, OSError) and e.filename and e.strerror:
         return f"{e.filename}: {e.strerror}"
     return " ".join(str(e).split()) or type(e).__name__
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """While a command runs in the main thread, Ctrl-C and SIGTERM raise Stopped (SIGTERM would
+    otherwise end the process on the spot), so temporary files are removed, checkpoints kept,
+    and the exit is one line."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, _raise_stopped) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def _raise_stopped(signum, frame) -> None:
+    raise Stopped(signum)

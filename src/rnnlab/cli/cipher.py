@@ -7,14 +7,14 @@ streamed in chunks, so any size goes through in flat memory. The ciphers live in
 from __future__ import annotations
 
 import os
-import sys
+import string
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from rnnlab.cli._app import app, echo
+from rnnlab.cli._app import app, echo, require_letters, text_pieces
 from rnnlab.errors import InputError
 
 # Kept literal so `rnnlab --help` need not import numpy; a test checks it against CIPHER_NAMES.
@@ -82,45 +82,21 @@ def _run(
     input_file: Path | None,
     output: Path | None,
 ) -> None:
-    from rnnlab.text._files import iter_utf8_chunks
     from rnnlab.text.ciphers import make_cipher
 
     transform = make_cipher(cipher, key).stream(decrypt=decrypt)  # a bad key fails before reading
-    if text is not None and input_file is not None:
-        raise InputError("give either TEXT or -i FILE, not both")
-
+    if input_file is not None and output is not None and str(input_file) != "-":
+        _check_not_same(input_file, output)
+    pieces, name = text_pieces(text, input_file)
+    verb = "decrypt" if decrypt else "encrypt"
+    pieces = require_letters(pieces, name, verb, alphabet=string.ascii_letters, reader="the cipher")
     if text is not None:
-        pieces: Iterator[str] = iter([text + "\n"])  # printed as a line, like echo
-        _write(pieces, transform, output)
-        return
-    if input_file is not None and str(input_file) != "-":
-        _check_input(input_file, output)
-        try:
-            source = open(input_file, "rb")  # noqa: SIM115 (closed below)
-        except PermissionError:
-            raise InputError(
-                f"{input_file}: permission denied; check the file's permissions"
-            ) from None
-        with source:
-            _write(iter_utf8_chunks(source, input_file), transform, output)
-        return
-    stdin = sys.stdin
-    if stdin is None or (input_file is None and stdin.isatty()):
-        raise InputError("no text given; pass TEXT, -i FILE, or pipe text on standard input")
-    buffer = getattr(stdin, "buffer", None)
-    if buffer is not None:
-        pieces = iter_utf8_chunks(buffer, "standard input")
-    else:  # a text stream without bytes underneath (an embedding program's, or a test's)
-        pieces = iter(lambda: stdin.read(1 << 20), "")
+        pieces = (p + "\n" for p in pieces)  # printed as a line, like echo
     _write(pieces, transform, output)
 
 
-def _check_input(path: Path, output: Path | None) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file; check the path")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; give a text file")
-    if output is not None and output.exists() and os.path.samefile(path, output):
+def _check_not_same(path: Path, output: Path) -> None:
+    if path.exists() and output.exists() and os.path.samefile(path, output):
         raise InputError(
             f"-o {output} is the input file; choose another output path "
             "(the input is never overwritten)"

@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 
-from rnnlab.cli._app import Terminated, app, echo, require_letters, text_pieces
-from rnnlab.errors import InputError, TrainingError
+from rnnlab.cli._app import Stopped, app, echo, require_letters, text_pieces
+from rnnlab.errors import InputError, ModelFileError, TrainingError
 
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="seed (the assignment's) or char")]
 
@@ -50,7 +50,7 @@ def _stop_on_signals(asked: list[int] | None = None):
 
     def handler(signum, frame):
         if asked:  # a second Ctrl-C: stop at once (atomic writes keep the last checkpoint)
-            raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+            raise Stopped(signum)
         asked.append(signum)
 
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -76,9 +76,11 @@ def _progress():
     )
 
 
-def _train_with_progress(ds, mcfg, opts, out, resume: bool = False, signals=None):
+def _train_with_progress(ds, mcfg, opts, out, resume: bool = False, signals=None, trainer=None):
     from rnnlab.nn import distributed
     from rnnlab.nn.pipeline import train_decipherer
+
+    train_decipherer = trainer or train_decipherer
 
     if not distributed.is_main():  # under torchrun, rank 0 alone shows progress
         with _stop_on_signals(signals) as stop:
@@ -209,19 +211,52 @@ def train(
     resume: Annotated[
         Path | None, typer.Option(help="continue the interrupted run in this folder")
     ] = None,
+    stream: Annotated[
+        bool | None,
+        typer.Option(
+            "--stream/--phrases",
+            help="long messages with truncated BPTT (default for vigenere, autokey and "
+            "progressive; --batch-size is then the number of streams), or phrases",
+        ),
+    ] = None,
+    k1: Annotated[int | None, typer.Option(help="streams: an update every K1 characters")] = None,
+    k2: Annotated[int | None, typer.Option(help="streams: backpropagate K2 characters")] = None,
 ) -> None:
     """Train a decipherer from a corpus and a cipher, or from PLAIN/CIPHER pairs files."""
     from rnnlab.nn import checkpoint
-    from rnnlab.nn.models import ModelConfig
     from rnnlab.nn.pipeline import model_config, train_options
     from rnnlab.nn.train import TrainOptions
 
     _threads(threads)
+    if _wants_stream(stream, cipher, key, pairs, resume):
+        if resume is None and (model != "char" or eval_every is not None):
+            raise InputError(
+                "stream training uses the char model and validates every epoch; "
+                "drop --model/--eval-every, or train on --phrases"
+            )
+        sizes = {"cell": cell, "hidden": hidden, "embed": embed}
+        given = {"epochs": epochs, "columns": batch_size, "lr": lr, "clip": clip, "seed": seed}
+        given |= {"target_accuracy": target_accuracy, "k1": k1, "k2": k2, **sizes}
+        _train_stream(resume, cipher, key, corpus, given, device, out)
+        return
+    if k1 is not None or k2 is not None:
+        raise InputError("--k1/--k2 apply to stream training; add --stream or drop them")
     if resume is not None:
-        run_cfg = checkpoint.load_run(resume).config
-        ds = _dataset_from_source(run_cfg["data"], seed=int(run_cfg["training"]["seed"]))
-        mcfg = ModelConfig.from_json(run_cfg["model"])
-        opts = TrainOptions(**run_cfg["training"])
+        run = checkpoint.load_run(resume)
+        if checkpoint.resume_position(resume) is None:
+            raise ModelFileError(
+                f"{resume} has nothing to resume (no {checkpoint.OPTIMIZER}): the run finished "
+                "or was never interrupted; start a new run with --out"
+            )
+        data, training = run.config.get("data"), run.config.get("training")
+        try:
+            opts = TrainOptions(**training)
+            if "pairs" not in data and not {"cipher", "corpus"} <= set(data):
+                raise ValueError("its data section names neither pairs nor corpus and cipher")
+        except (TypeError, ValueError) as e:
+            raise ModelFileError(f"{resume}/config.json cannot be resumed from ({e})") from None
+        ds = _dataset_from_source(data, seed=opts.seed)
+        mcfg = run.model_config
         out = resume
     else:
         if model not in ("seed", "char"):
@@ -246,13 +281,16 @@ def train(
         out = out or Path("runs") / time.strftime(f"{model}-%Y%m%d-%H%M%S")
         if (out / checkpoint.WEIGHTS).exists():
             raise InputError(f"{out} already holds a run; choose another --out or remove it")
+        checkpoint.prepare_dir(out)  # an unwritable --out fails before training starts
     from rnnlab.nn import distributed
 
     rank, world = distributed.setup(opts.device)
     say = echo if rank == 0 else (lambda *a, **k: None)
     par = f" in {world} processes" if world > 1 else ""
-    say(f"Training {mcfg.kind} on {len(ds.train_pairs):,} pairs (validation {len(ds.val_pairs):,})"
-        f"{par} -> {out}")
+    say(
+        f"Training {mcfg.kind} on {len(ds.train_pairs):,} pairs (validation {len(ds.val_pairs):,})"
+        f"{par} -> {out}"
+    )
     signals: list[int] = []
     try:
         res = _train_with_progress(ds, mcfg, opts, out, resume=resume is not None, signals=signals)
@@ -296,13 +334,13 @@ def _source(cipher, key, corpus, pairs, max_len) -> dict:
     if pairs is not None:
         if cipher or key or corpus:
             raise InputError("--pairs already holds the cipher text; drop --cipher/--key/--corpus")
-        return {"pairs": [str(pairs[0]), str(pairs[1])]}
+        return {"pairs": [str(pairs[0].resolve()), str(pairs[1].resolve())]}
     if cipher is None:
         raise InputError(
             "say what to learn: --cipher NAME --key K [--corpus FILE], or --pairs PLAIN CIPHER"
         )
     return {
-        "corpus": str(corpus) if corpus else "default",
+        "corpus": str(corpus.resolve()) if corpus else "default",
         "cipher": cipher,
         "key": key,
         "max_len": max_len,
@@ -329,6 +367,83 @@ def _dataset_from_source(source: dict, seed: int):
     )
 
 
+def _wants_stream(stream: bool | None, cipher, key, pairs, resume) -> bool:
+    """Whether `train` trains on streams: as the resumed run did; else as asked with
+    --stream/--phrases; else for the ciphers with memory."""
+    from rnnlab.nn.streams import MEMORY_CIPHERS
+    from rnnlab.text.ciphers import make_cipher
+
+    if resume is not None:
+        from rnnlab.nn import checkpoint
+
+        return bool(checkpoint.load_run(resume).memory)
+    if pairs is not None:
+        if stream:
+            raise InputError("--stream needs --cipher and a corpus (pairs hold phrases)")
+        return False
+    if cipher is None:
+        return False  # the phrase path says what is missing
+    return stream if stream is not None else make_cipher(cipher, key).name in MEMORY_CIPHERS
+
+
+def _train_stream(resume: Path | None, cipher, key, corpus, given: dict, device, out) -> None:
+    """`train` for streams: a corpus enciphered as long messages, truncated BPTT, progress."""
+    from rnnlab.nn import checkpoint, distributed
+    from rnnlab.nn.models import ModelConfig
+    from rnnlab.nn.streams import StreamOptions, stream_dataset, stream_recipe
+    from rnnlab.nn.streams import train_stream_decipherer as trainer
+    from rnnlab.text.ciphers import make_cipher
+    from rnnlab.text.corpus import default_text, load_text
+
+    if distributed.launched():
+        raise InputError("stream training runs in one process; start it without torchrun")
+    if resume is not None:
+        run, out = checkpoint.load_run(resume), resume
+        if checkpoint.resume_position(resume) is None:
+            raise ModelFileError(f"{resume} has nothing to resume; start a new run with --out")
+        source = run.config["data"]
+        try:
+            opts = StreamOptions.from_json(run.config["training"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelFileError(f"{resume}/config.json cannot be resumed from ({e})") from None
+    else:
+        where = str(corpus.resolve()) if corpus else "default"
+        source = {"corpus": where, "cipher": cipher, "key": key}
+    c = make_cipher(source["cipher"], source.get("key"))
+    text = default_text() if source["corpus"] == "default" else load_text(source["corpus"])
+    data = stream_dataset(text, c, source={"corpus": source["corpus"]})
+    if resume is not None:
+        mcfg = run.model_config
+    else:
+        try:
+            sizes, opts = stream_recipe(c.name, device=_device(device), **given)
+            vocab = {"src_vocab": data.src_vocab.size, "tgt_vocab": data.tgt_vocab.size}
+            mcfg = ModelConfig(kind="char", **vocab, **sizes)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        out = out or Path("runs") / time.strftime(f"{c.name}-%Y%m%d-%H%M%S")
+        if (out / checkpoint.WEIGHTS).exists():
+            raise InputError(f"{out} already holds a run; choose another --out or remove it")
+        checkpoint.prepare_dir(out)
+    echo(
+        f"Training char ({mcfg.cell.upper()} {mcfg.hidden}) on {len(data.train_text):,} "
+        f"characters enciphered as {c.name} messages, {opts.columns} side by side, "
+        f"TBPTT({opts.k1}, {opts.k2}), {opts.epochs} epochs -> {out}"
+    )
+    signals: list[int] = []
+    try:
+        res = _train_with_progress(data, mcfg, opts, out, resume is not None, signals, trainer)
+    except TrainingError as e:
+        raise TrainingError(f"{e}; {_kept(out)}") from None
+    _exit_if_interrupted(res, signals, out)
+    echo(
+        f"Done ({res.history.stopped}): {res.parameters:,} parameters, "
+        f"{res.history.train_seconds:.1f} s of training; validation character accuracy "
+        f"{res.val_accuracy:.4%}, test {res.test_accuracy:.4%} (whole and 100-character messages)"
+    )
+    echo(f"Saved to {out}/")
+
+
 @app.command()
 def decipher(
     text: Annotated[
@@ -348,7 +463,7 @@ def decipher(
 
     _threads(threads)
     run = load_run(model)
-    dec = Decipherer.from_run(run)
+    dec = Decipherer.from_run(run, batch_chars=DECIPHER_PIECE)  # memory stays flat
     pieces, name = text_pieces(text, input_file)
     hint = "give text enciphered like its training data, or train a model on this alphabet"
     reader = f"the model in {model}"
@@ -367,7 +482,7 @@ def decipher(
         sys.stdout.write("\n")
 
 
-DECIPHER_PIECE = 1 << 16  # characters handed to the decipherer at a time
+DECIPHER_PIECE = 1 << 16  # characters handed to the decipherer at a time, and per model batch
 
 
 def _letters(run) -> str:
@@ -436,9 +551,11 @@ def summary(
     hidden: Annotated[int | None, typer.Option(help="recurrent units")] = None,
 ) -> None:
     """A Keras-like layer table (output shapes, parameters) for a model type or a run folder."""
-    from rnnlab.nn.models import ModelConfig, layer_table
+    from rnnlab.nn.models import ModelConfig
 
     if model in ("seed", "char"):
+        if max(vocab, src_vocab, hidden or 0) > 1_000_000:
+            raise InputError("summary takes sizes up to 1,000,000; give smaller --vocab/--hidden")
         extra = {"hidden": hidden} if hidden else {}
         try:
             cfg = ModelConfig(kind=model, src_vocab=src_vocab, tgt_vocab=vocab, **extra)
@@ -448,7 +565,7 @@ def summary(
         from rnnlab.nn.checkpoint import load_run
 
         cfg = load_run(Path(model)).model_config
-    rows = layer_table(cfg, length)
+    rows = _layer_table(cfg, length)
     w = max(len(r[0]) for r in rows) + 2
     echo(f'Model: "{cfg.kind}"')
     echo(f"{'Layer (type)':<{w}}{'Output Shape':<22}{'Param #':>10}")
@@ -458,3 +575,16 @@ def summary(
     echo("=" * (w + 32))
     total = sum(r[2] for r in rows)
     echo(f"Total params: {total:,}\nTrainable params: {total:,}\nNon-trainable params: 0")
+
+
+def _layer_table(cfg, length: int):
+    """models.layer_table, counted on the meta device for a big model so nothing is allocated."""
+    from contextlib import nullcontext
+
+    import torch
+
+    from rnnlab.nn.checkpoint import may_be_large
+    from rnnlab.nn.models import layer_table
+
+    with torch.device("meta") if may_be_large(cfg) else nullcontext():
+        return layer_table(cfg, length)

@@ -1,20 +1,28 @@
-"""Reading UTF-8 text files with actionable errors, and writing files atomically.
+"""Reading UTF-8 text with actionable errors, whole or streamed in chunks, and writing a stream
+of text atomically (the atomic writes themselves live in rnnlab.fileio and are re-exported).
 
-Shared by the text modules and the encrypt/decrypt commands; it knows nothing about ciphers or
-corpora. Atomic means: write a temporary file in the target's folder, then os.replace it.
+Shared by the text modules and the commands; it knows nothing about ciphers or corpora.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
 from rnnlab.errors import InputError
+from rnnlab.fileio import atomic_output, atomic_write_text
+
+__all__ = [
+    "atomic_output",
+    "atomic_write_text",
+    "iter_utf8_chunks",
+    "open_utf8",
+    "read_utf8",
+    "write_stream",
+]
 
 CHUNK_BYTES = 1 << 20  # 1 MiB
 
@@ -39,15 +47,22 @@ def _binary(path: Path | str) -> InputError:
     )
 
 
+def open_utf8(path: str | os.PathLike[str]) -> BinaryIO:
+    """`path` opened to read its bytes, or an InputError: missing, a folder, no permission."""
+    path = Path(path)
+    _check_readable(path)
+    try:
+        return path.open("rb")
+    except PermissionError:
+        raise InputError(f"{path}: permission denied; check the file's permissions") from None
+
+
 def read_utf8(path: str | os.PathLike[str]) -> str:
     """The whole text of a UTF-8 file (a leading byte-order mark dropped), or an InputError that
     says why it cannot be read: missing, a folder, no permission, binary, not UTF-8."""
     path = Path(path)
-    _check_readable(path)
-    try:
-        data = path.read_bytes()
-    except PermissionError:
-        raise InputError(f"{path}: permission denied; check the file's permissions") from None
+    with open_utf8(path) as f:
+        data = f.read()
     if b"\x00" in data[:8192]:
         raise _binary(path)
     try:
@@ -66,8 +81,10 @@ def iter_utf8_chunks(
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     consumed = 0  # bytes handed to the decoder so far
     first = True
+    # read1 hands over what a pipe holds now instead of waiting for a full chunk
+    read = getattr(source, "read1", source.read)
     while True:
-        data = source.read(chunk_bytes)
+        data = read(chunk_bytes)
         final = not data
         if first and b"\x00" in data[:8192]:
             raise _binary(name)
@@ -82,40 +99,6 @@ def iter_utf8_chunks(
             yield text
         if final:
             return
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """A binary file that becomes `path` only when the block ends without an exception; on an
-    exception the temporary file is removed and `path` is untouched. Missing folders are made."""
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; give a file name to write")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` to `path` as UTF-8, atomically, with newlines exactly as given."""
-    with atomic_output(path) as f:
-        f.write(text.encode("utf-8"))
 
 
 def write_stream(

@@ -26,6 +26,7 @@ __all__ = [
     "Autokey",
     "Caesar",
     "Cipher",
+    "Progressive",
     "Rot13",
     "Substitution",
     "Vigenere",
@@ -43,7 +44,10 @@ CIPHER_NAMES: tuple[str, ...] = (
     "autokey",
     "substitution",
 )
-_ALIASES = {"shift": "caesar"}
+# Ciphers make_cipher knows besides CIPHER_NAMES (which the command line's help text and the
+# tests list); the running-position cipher, whose shift depends on the letter's position.
+_MORE_NAMES: tuple[str, ...] = ("progressive",)
+_ALIASES = {"shift": "caesar", "trithemius": "progressive"}
 _AFFINE_A = tuple(a for a in range(1, 26) if math.gcd(a, 26) == 1)
 _LETTERS = re.compile(r"[A-Za-z]+")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -170,6 +174,13 @@ class Substitution(_Monoalphabetic):
 
     def __init__(self, key: str) -> None:
         word = _letters_key("substitution", key)
+        if len(word) == 26 and len(set(word)) < 26:
+            twice = "".join(sorted({c for c in word if word.count(c) > 1}))
+            missing = "".join(sorted(set(UPPER) - set(word)))
+            raise CipherKeyError(
+                "a substitution key of 26 letters is a whole alphabet and must use each letter "
+                f"once; {twice} repeated, {missing} missing (or give a keyword such as ZEBRA)"
+            )
         image = "".join(dict.fromkeys(word + UPPER))
         super().__init__(image)
 
@@ -279,16 +290,63 @@ class Autokey(Cipher):
         return lambda text: _shift_letters(text, shift)
 
 
+class Progressive(Cipher):
+    """A running-position cipher: letter i of the text (counting letters only) is shifted by
+    shift + i * step places (mod 26), so the shift moves on by `step` with every letter and
+    repeats every 26 / gcd(step, 26) letters. Trithemius' progressive cipher is shift 0, step 1
+    (ABC becomes ACE)."""
+
+    name = "progressive"
+
+    def __init__(self, shift: int, step: int = 1) -> None:
+        self.shift = _whole_number("progressive", shift) % 26
+        self.step = _whole_number("progressive", step) % 26
+        if self.step == 0:
+            raise CipherKeyError(
+                "a progressive step that is a multiple of 26 is a plain Caesar shift; "
+                "give a step such as 1, or use caesar"
+            )
+
+    @property
+    def key_str(self) -> str:
+        return f"{self.shift},{self.step}"
+
+    @property
+    def period(self) -> int:
+        """Letters after which the shifts repeat."""
+        return 26 // math.gcd(self.step, 26)
+
+    def encrypt(self, text: str) -> str:
+        return self.stream()(text)
+
+    def decrypt(self, text: str) -> str:
+        return self.stream(decrypt=True)(text)
+
+    def stream(self, decrypt: bool = False) -> Callable[[str], str]:
+        sign = -1 if decrypt else 1
+        done = 0  # letters seen so far
+
+        def shift(v: np.ndarray) -> np.ndarray:
+            nonlocal done
+            keys = self.shift + self.step * ((done + np.arange(len(v))) % self.period)
+            done = (done + len(v)) % self.period
+            return (v + sign * keys) % 26
+
+        return lambda text: _shift_letters(text, shift)
+
+
 # ---- keys as typed on the command line
 
 
 def make_cipher(name: str, key: str | int | None = None) -> Cipher:
-    """The cipher `name` (one of CIPHER_NAMES, or 'shift' for caesar) with `key` parsed as typed:
-    caesar '3' or '-29'; affine '5,8'; vigenere and autokey a word; substitution 26 letters or a
-    keyword; rot13 and atbash no key. A bad key raises CipherKeyError saying what a good one is."""
+    """The cipher `name` (one of CIPHER_NAMES, progressive, or 'shift' for caesar) with `key`
+    parsed as typed: caesar '3' or '-29'; affine '5,8'; vigenere and autokey a word; substitution
+    26 letters or a keyword; progressive '3,1' or '3'; rot13 and atbash no key. A bad key raises
+    CipherKeyError saying what a good one is."""
     n = _ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
-    if n not in CIPHER_NAMES:
-        raise InputError(f"unknown cipher {name!r}; choose one of {', '.join(CIPHER_NAMES)}")
+    if n not in (*CIPHER_NAMES, *_MORE_NAMES):
+        names = ", ".join((*CIPHER_NAMES, *_MORE_NAMES))
+        raise InputError(f"unknown cipher {name!r}; choose one of {names}")
     if isinstance(key, str) and not key.strip():
         key = None
     if n in ("rot13", "atbash"):
@@ -304,6 +362,11 @@ def make_cipher(name: str, key: str | int | None = None) -> Cipher:
         if len(parts) != 2 or not all(_INTEGER.fullmatch(p.strip()) for p in parts):
             raise CipherKeyError(f"affine key must be {_KEY_HELP['affine']}; got {str(key)!r}")
         return Affine(int(parts[0]), int(parts[1]))
+    if n == "progressive":
+        parts = str(key).split(",")
+        if len(parts) > 2 or not all(_INTEGER.fullmatch(p.strip()) for p in parts):
+            raise CipherKeyError(f"progressive key must be {_KEY_HELP[n]}; got {str(key)!r}")
+        return Progressive(*(int(p) for p in parts))
     cls = {"vigenere": Vigenere, "autokey": Autokey, "substitution": Substitution}[n]
     return cls(str(key))
 
@@ -314,6 +377,7 @@ _KEY_HELP = {
     "vigenere": "a word of letters A-Z such as LEMON",
     "autokey": "a primer word of letters A-Z such as QUEENLY",
     "substitution": "26 letters in any order, or a keyword such as ZEBRA",
+    "progressive": "a shift and a step S,D such as 3,1 (a lone S means step 1)",
 }
 
 

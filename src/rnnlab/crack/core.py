@@ -1,0 +1,240 @@
+"""`crack`: from ciphertext alone to plaintext, cipher, key and a confidence, within a time limit.
+
+It picks the solvers (all of them in turn for --cipher auto), pools their candidates, rescores
+the best with the character language model and ranks them. The solvers are in solvers.py and
+substitution.py; the scores in problem.py and lm.py.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnlab.crack.detect import looks_monoalphabetic
+from rnnlab.crack.ngram import letter_codes
+from rnnlab.crack.problem import CRIB_BONUS, Problem, make_problem
+from rnnlab.crack.solvers import (
+    Progress,
+    Solution,
+    solve_affine,
+    solve_caesar,
+    solve_vigenere,
+)
+from rnnlab.crack.substitution import solve_substitution
+from rnnlab.errors import InputError
+from rnnlab.text.ciphers import make_cipher
+
+FAMILIES = ("auto", "caesar", "affine", "vigenere", "substitution")
+FLUENT = -3.2  # letter log-likelihood per symbol above which a decryption reads as English
+FAMILY_COST = {"caesar": 0.0, "affine": 2.5, "vigenere": 0.0, "substitution": 25.0}
+LM_WEIGHT = 0.5  # weight of the language model's log-probability in the final ranking
+RESCORE = 12  # candidates rescored by the language model
+TextScorer = Callable[[list[str]], np.ndarray]  # texts -> log-probabilities (B,)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One decryption: the plaintext with case, spaces and punctuation kept, and its key."""
+
+    plaintext: str
+    cipher: str  # caesar | affine | vigenere | substitution
+    key: str  # as `rnnlab decrypt --key` takes it
+    score: float  # final score in nats (higher is better)
+    confidence: float  # 0..1: the share of belief among candidates, times how English it reads
+
+
+@dataclass(frozen=True)
+class CrackResult:
+    """The best decryption, the runners-up, and what the search did."""
+
+    best: Candidate
+    candidates: list[Candidate]  # best first, best included
+    detected: str  # the family the letter statistics pointed to
+    elapsed: float  # seconds
+    evaluations: int  # candidate decryptions scored
+
+
+def crack(
+    text: str,
+    cipher: str = "auto",
+    crib: str | None = None,
+    time_limit: float = 10.0,
+    candidates: int = 5,
+    seed: int = 0,
+    progress: Progress | None = None,
+    lm: TextScorer | None | bool = True,
+) -> CrackResult:
+    """Decipher `text` without its key; stops within `time_limit` seconds with the best found.
+
+    cipher: a family, or 'auto' to try them in the order the letter statistics suggest.
+    crib: a word or phrase known to be in the plaintext. lm: a text scorer, True for the shipped
+    character model, False or None for n-gram statistics alone.
+    """
+    start = time.monotonic()
+    family = cipher.strip().lower()
+    if family not in FAMILIES:
+        raise InputError(f"unknown cipher {cipher!r}; choose one of {', '.join(FAMILIES)}")
+    if time_limit <= 0:
+        raise InputError(f"--time-limit must be positive; got {time_limit}")
+    if not text.strip():
+        raise InputError("the ciphertext is empty; give some text to crack")
+    letters = letter_codes(text)
+    if len(letters) == 0:
+        raise InputError("the ciphertext has no letters A-Z; only letters can be deciphered")
+    scorer = _language_model() if lm is True else (lm or None)
+    reserve = min(0.25 * time_limit, 0.3 + 0.1 * time_limit) if scorer else 0.05 * time_limit
+    deadline = start + time_limit - reserve
+    problem = make_problem(text, crib)
+    rng = np.random.default_rng(seed)
+    mono = looks_monoalphabetic(letters)
+    detected = "substitution" if mono else "vigenere"
+
+    def report(_: float, message: str) -> None:  # progress is the share of the time limit used
+        if progress:
+            progress(min(1.0, (time.monotonic() - start) / time_limit), message)
+
+    pool = _search(problem, family, mono, deadline, rng, report)
+    if family == "auto" and pool:
+        best = max(pool, key=_ranking)
+        if best.family in ("caesar", "affine") and _fluent(problem, best):
+            detected = best.family
+    ranked = _rank(problem, pool, scorer, max(candidates, RESCORE), report)
+    out = ranked[: max(candidates, 1)]
+    return CrackResult(out[0], out, detected, time.monotonic() - start, problem.evaluations)
+
+
+def _search(
+    problem: Problem,
+    family: str,
+    mono: bool,
+    deadline: float,
+    rng: np.random.Generator,
+    report: Progress,
+) -> list[Solution]:
+    """Run the solvers `family` calls for; for 'auto', the cheap ones first and stop when one
+    reads as English."""
+    if family == "caesar":
+        return solve_caesar(problem)
+    if family == "affine":
+        return solve_affine(problem)
+    if family == "vigenere":
+        return solve_vigenere(problem, deadline, rng, progress=report)
+    if family == "substitution":
+        seeds = crib_seeds(problem) if problem.crib is not None else None
+        return solve_substitution(problem, deadline, rng, seeds=seeds, progress=report)
+    report(0.0, "caesar and affine: every key")
+    pool = solve_caesar(problem) + [s for s in solve_affine(problem) if not s.key.startswith("1,")]
+    if _fluent(problem, max(pool, key=_ranking)):
+        return pool
+    order = ["substitution", "vigenere"] if mono else ["vigenere", "substitution"]
+    for i, name in enumerate(order):
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        left = deadline - now
+        if i == 1:
+            stop = deadline
+        elif name == "vigenere":  # cheap: a fraction of the time is plenty
+            stop = now + max(min(1.0, left), 0.4 * left)
+        else:  # keep a little for vigenere in case the statistics misled
+            stop = deadline - min(1.0, 0.15 * left)
+        found = _search(problem, name, mono, stop, rng, report)
+        pool += found
+        if found and _fluent(problem, found[0]):
+            break
+    return pool
+
+
+def _ranking(s: Solution) -> float:
+    return s.score - FAMILY_COST[s.family] * (s.family != "affine" or not s.key.startswith("1,"))
+
+
+def _fluent(problem: Problem, s: Solution) -> bool:
+    return float(problem.fluency(s.plain[None, :])[0]) > FLUENT
+
+
+def _rank(
+    problem: Problem,
+    pool: list[Solution],
+    scorer: TextScorer | None,
+    k: int,
+    report: Progress,
+) -> list[Candidate]:
+    """Distinct plaintexts, best k by search score, rescored by the language model, with
+    confidences."""
+    seen: dict[str, tuple[float, Solution]] = {}
+    for s in sorted(pool, key=_ranking, reverse=True):
+        plain = make_cipher(s.family, s.key).decrypt(problem.text)
+        if plain not in seen:
+            seen[plain] = (_ranking(s), s)
+        if len(seen) >= k:
+            break
+    texts = list(seen)
+    scores = np.array([seen[t][0] for t in texts])
+    if scorer is not None and len(texts) > 1:
+        report(1.0, "rescoring with the language model")
+        scores = scores + LM_WEIGHT * np.asarray(scorer(texts), dtype=np.float64)
+    order = np.argsort(-scores, kind="stable")
+    share = np.exp(scores[order] - scores[order].max())
+    share /= share.sum()
+    out = []
+    for rank, i in enumerate(order):
+        sol = seen[texts[i]][1]
+        fluency = float(problem.fluency(sol.plain[None, :])[0])
+        english = 1.0 / (1.0 + math.exp(-(fluency - FLUENT - 0.2) / 0.15))
+        if problem.crib is not None and seen[texts[i]][0] < CRIB_BONUS / 2:
+            english *= 0.5  # the crib was not found in this decryption
+        out.append(
+            Candidate(
+                texts[i], _family_name(sol), sol.key, float(scores[i]), float(share[rank] * english)
+            )
+        )
+    return out
+
+
+def _family_name(s: Solution) -> str:
+    if s.family == "affine" and s.key.startswith("1,"):
+        return "caesar"
+    return s.family
+
+
+def crib_seeds(problem: Problem, limit: int = 8) -> list[dict[int, int]]:
+    """Partial substitution maps {cipher letter: plain letter} that put the crib at a place in
+    the ciphertext where word breaks and letter patterns agree, whole words first; at most
+    `limit`."""
+    crib = problem.crib
+    if crib is None or len(crib) == 0:
+        return [{}]
+    s, m = problem.stream, len(crib)
+    whole, part = [], []
+    for o in range(1, len(s) - m):
+        seg = s[o : o + m]
+        if not np.array_equal(seg == 26, crib == 26):
+            continue
+        forward: dict[int, int] = {}
+        backward: dict[int, int] = {}
+        ok = True
+        for x, y in zip(seg[seg != 26].tolist(), crib[crib != 26].tolist(), strict=True):
+            if forward.setdefault(x, y) != y or backward.setdefault(y, x) != x:
+                ok = False
+                break
+        if ok:
+            at_word = s[o - 1] == 26 and s[o + m] == 26
+            group = whole if at_word else part
+            if forward not in group:
+                group.append(forward)
+    seeds = (whole + part)[:limit]
+    return seeds or [{}]
+
+
+def _language_model() -> TextScorer | None:
+    """The shipped character language model's scorer, or None if it cannot be loaded."""
+    try:
+        from rnnlab.crack.lm import default_scorer
+    except ImportError:
+        return None
+    return default_scorer()

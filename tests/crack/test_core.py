@@ -1,0 +1,79 @@
+"""`crack`: auto detection, time limits, cribs, candidates and errors a user can fix."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from rnnlab.crack import crack
+from rnnlab.errors import InputError
+from rnnlab.text.ciphers import make_cipher
+
+from .conftest import LONG, MEDIUM
+
+
+@pytest.mark.parametrize(
+    ("name", "key"), [("caesar", "3"), ("affine", "5,8"), ("vigenere", "LEMONADE")]
+)
+def test_auto_tells_the_family_and_recovers_key_and_plaintext(name: str, key: str) -> None:
+    result = crack(make_cipher(name, key).encrypt(LONG), time_limit=3, lm=False)
+    assert (result.best.cipher, result.best.key, result.best.plaintext) == (name, key, LONG)
+    assert result.best.confidence > 0.9
+
+
+def test_auto_solves_a_substitution_and_says_so() -> None:
+    cipher = make_cipher("substitution", "QWERTYUIOPASDFGHJKLZXCVBNM")
+    result = crack(cipher.encrypt(LONG), time_limit=4, lm=False)
+    assert result.best.cipher == "substitution"
+    assert result.best.plaintext == LONG
+    assert result.detected == "substitution"
+
+
+@pytest.mark.parametrize("limit", [0.5, 1.0])
+def test_time_limit_is_honoured(limit: float) -> None:
+    cipher = make_cipher("substitution", "ZEBRASCDFGHIJKLMNOPQTUVWXY").encrypt(MEDIUM)
+    start = time.monotonic()
+    crack(cipher, time_limit=limit)
+    assert time.monotonic() - start < limit + 0.25
+
+
+def test_crib_picks_the_reading_that_contains_it() -> None:
+    # three letters leave Caesar ambiguous; the crib settles it
+    result = crack("Uif", cipher="caesar", crib="the", time_limit=1, lm=False)
+    assert result.best.plaintext == "The" and result.best.key == "1"
+
+
+def test_candidates_are_ranked_and_distinct() -> None:
+    result = crack(make_cipher("caesar", "11").encrypt(MEDIUM), time_limit=2, candidates=4)
+    assert len(result.candidates) == 4
+    scores = [c.score for c in result.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert len({c.plaintext for c in result.candidates}) == 4
+    assert result.candidates[0] == result.best
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "1234 !?"])
+def test_no_letters_is_an_input_error(text: str) -> None:
+    with pytest.raises(InputError):
+        crack(text)
+
+
+def test_unknown_family_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="choose one of"):
+        crack("abc", cipher="enigma")
+
+
+def test_crack_works_from_the_built_in_corpus_alone(monkeypatch, tmp_path) -> None:
+    from rnnlab.crack import ngram
+
+    monkeypatch.setenv("RNNLAB_NO_WORDFREQ", "1")
+    monkeypatch.setenv("RNNLAB_CACHE", str(tmp_path))
+    ngram.default_tables.cache_clear()
+    try:
+        result = crack(make_cipher("vigenere", "KEY").encrypt(LONG), time_limit=3, lm=False)
+        assert result.best.plaintext == LONG
+        assert len(ngram.default_tables().word_hash) < 10_000  # the corpus's own words
+        assert list(tmp_path.glob("crack-ngrams-*-corpus.npz"))
+    finally:
+        ngram.default_tables.cache_clear()
