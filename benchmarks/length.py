@@ -28,6 +28,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from common import machine, table  # noqa: E402
 
+from rnnlab.errors import RnnlabError  # noqa: E402
 from rnnlab.fileio import atomic_write_json  # noqa: E402
 from rnnlab.nn.checkpoint import load_run, read_history  # noqa: E402
 from rnnlab.nn.decode import Decipherer  # noqa: E402
@@ -96,6 +97,9 @@ def decipherer(model: Path | dict) -> tuple[Decipherer, dict]:
     params = sum(p.numel() for p in run.model.parameters())
     seed = int(run.config.get("training", {}).get("seed", 0))
     facts = {"train_seconds": seconds, "parameters": params, "memory": run.memory, "seed": seed}
+    data = run.config.get("data", {})
+    if "cipher" in data:  # the run's own cipher and key, whatever its name here
+        facts |= {"cipher": data["cipher"], "key": data.get("key")}
     return Decipherer.from_run(run), facts
 
 
@@ -166,8 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         cipher_name, key, target = MODELS[name]
         model = Path(given[name]) if name in given else train(name, a.quick, a.runs)
-        dec, facts = decipherer(model)
+        try:
+            dec, facts = decipherer(model)
+        except RnnlabError as e:
+            p.error(str(e))
+        cipher_name, key = facts.pop("cipher", cipher_name), facts.pop("key", key)
         cipher = make_cipher(cipher_name, key)
+        key = cipher.key_str
         own = corpus_test_text(cipher, facts["memory"], facts["seed"])
         same_style = score(dec, cipher, own, len(own))["char_accuracy"]
         for length in lengths:
@@ -204,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         series = {}
         for name in names:
             mine = [r for r in rows if r["model"] == name]
-            label = f"{name} ({MODELS[name][1]})"
+            label = f"{name} ({mine[0]['key']})"
             series[label] = ([r["length"] for r in mine], [100 * r["char_accuracy"] for r in mine])
         line_plot(
             out / "length.png",

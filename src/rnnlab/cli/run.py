@@ -215,8 +215,8 @@ def train(
         bool | None,
         typer.Option(
             "--stream/--phrases",
-            help="long messages with truncated BPTT (default for vigenere, autokey and "
-            "progressive; --batch-size is then the number of streams), or phrases",
+            help="messages in columns with truncated BPTT (default for vigenere, autokey and "
+            "progressive; --batch-size is then the number of columns), or phrases",
         ),
     ] = None,
     k1: Annotated[int | None, typer.Option(help="streams: an update every K1 characters")] = None,

@@ -73,27 +73,24 @@ class StreamOptions:
     device: str = "cpu"  # "cpu" or "cuda"
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "columns", "k1", "k2", "segment", "patience"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not self.k1 <= self.k2 <= self.segment:
-            raise ValueError(
-                f"need k1 <= k2 <= segment, got k1={self.k1}, k2={self.k2}, segment={self.segment}"
-            )
-        if not 0 <= self.restart <= 1:
-            raise ValueError(f"restart is a probability in [0, 1], got {self.restart}")
-        if not 0 <= self.noise < 1:
-            raise ValueError(f"noise is a fraction in [0, 1), got {self.noise}")
-        for name in ("lr", "lr_end"):
-            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
-                raise ValueError(f"{name} must be a positive number, got {getattr(self, name)}")
-        if self.clip is not None and not self.clip > 0:
-            raise ValueError(f"clip must be positive (or omitted), got {self.clip}")
-        if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
-            raise ValueError(
-                f"target accuracy is a fraction in (0, 1], got {self.target_accuracy}; "
-                "write 1.0 for 100%"
-            )
+        whole = ("epochs", "columns", "k1", "k2", "segment", "patience")
+        small = [n for n in whole if getattr(self, n) < 1]
+        checks = [
+            (not small, f"{', '.join(small)} must be at least 1"),
+            (self.k1 <= self.k2 <= self.segment,
+             f"need k1 <= k2 <= segment; got {self.k1}, {self.k2}, {self.segment}"),
+            (0 <= self.restart <= 1, f"restart is a probability in [0, 1], got {self.restart}"),
+            (0 <= self.noise < 1, f"noise is a fraction in [0, 1), got {self.noise}"),
+            (all(v > 0 and math.isfinite(v) for v in (self.lr, self.lr_end)),
+             f"lr and lr_end must be positive numbers, got {self.lr} and {self.lr_end}"),
+            (self.clip is None or self.clip > 0, f"clip must be positive, got {self.clip}"),
+            (self.target_accuracy is None or 0 < self.target_accuracy <= 1,
+             f"target accuracy is a fraction in (0, 1], got {self.target_accuracy}; "
+             "write 1.0 for 100%"),
+        ]  # fmt: skip
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
 
     def lr_at(self, epoch: int) -> float:
         """The learning rate of `epoch` (0-based): lr, falling along a cosine to lr_end."""

@@ -1,0 +1,295 @@
+"""Stream training of decipherers: the epoch layout, options, resuming, and a stream-trained run
+deciphered and evaluated end to end through the command line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from rnnlab.cli import main
+from rnnlab.nn.checkpoint import load_run
+from rnnlab.nn.decode import Decipherer
+from rnnlab.nn.models import ModelConfig, build_model
+from rnnlab.nn.streams import (
+    StreamOptions,
+    _keep,
+    evaluate_messages,
+    stream_dataset,
+    stream_recipe,
+    train_stream_decipherer,
+)
+from rnnlab.text.ciphers import Autokey, Vigenere, make_cipher
+from rnnlab.text.corpus import default_text
+from rnnlab.text.pairs import fold
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """These models are small: one thread is faster than several fighting over shared cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def text() -> str:
+    return default_text()[:24_000]
+
+
+def tiny(data, **given):
+    sizes, opts = stream_recipe(data.cipher.name, **given)
+    vocab = {"src_vocab": data.src_vocab.size, "tgt_vocab": data.tgt_vocab.size}
+    return ModelConfig(kind="char", **vocab, **sizes), opts
+
+
+@pytest.fixture(scope="module")
+def bd_run(tmp_path_factory, text):
+    """A run trained on a two-letter Vigenere key (a few seconds)."""
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("runs") / "bd"
+    data = stream_dataset(text, Vigenere("BD"))
+    mcfg, opts = tiny(data, hidden=64, embed=16, epochs=20, columns=16, lr=2e-2)
+    res = train_stream_decipherer(data, mcfg, opts, out)
+    return out, res
+
+
+def test_the_corpus_is_cut_into_contiguous_parts_and_the_alphabet_is_known(text):
+    data = stream_dataset(text, Vigenere("LEMON"))
+    assert data.train_text + data.val_text + data.test_text == text
+    assert len(data.val_text) == pytest.approx(0.05 * len(text), abs=2)
+    assert data.fold_case and all(c in data.src_vocab for c in "abcdefghijklmnopqrstuvwxyz")
+
+
+def test_every_message_of_an_epoch_is_enciphered_from_the_key_start(text):
+    data = stream_dataset(text, Vigenere("LEMON"))
+    opts = StreamOptions(columns=8, segment=100, restart=0.5, noise=0.0, k1=50, k2=50)
+    src, tgt, starts = data.epoch_columns(opts, epoch=3)
+    B, T = src.shape
+    assert B == 8 and T % 100 == 0 and starts.shape == (8, T // 100)
+    assert len(data.train_text) - 100 * B < B * T <= len(data.train_text)
+    assert starts[:, 0].all() and 0 < starts[:, 1:].mean() < 1
+    ring = fold(data.train_text * 2)
+    for b in range(B):
+        plain = data.tgt_vocab.decode(tgt[b])
+        assert plain in ring  # a contiguous piece of the training text (read as a ring)
+        cuts = [*(np.flatnonzero(starts[b]) * 100), T]
+        for i, j in zip(cuts[:-1], cuts[1:]):
+            assert data.src_vocab.decode(src[b, i:j]) == fold(data.cipher.encrypt(plain[i:j]))
+
+
+def test_by_default_every_message_is_one_segment_of_100_characters(text):
+    data = stream_dataset(text, Vigenere("LEMON"))
+    src, tgt, starts = data.epoch_columns(StreamOptions(columns=4), 0)
+    assert starts.all() and src.shape[1] == 100 * starts.shape[1]
+    for i in range(0, src.shape[1], 100):
+        plain = data.tgt_vocab.decode(tgt[0, i : i + 100])
+        assert data.src_vocab.decode(src[0, i : i + 100]) == fold(data.cipher.encrypt(plain))
+    never = data.epoch_columns(StreamOptions(columns=4, restart=0.0), 0)[2]
+    assert never[:, 0].all() and not never[:, 1:].any()
+
+
+def test_an_epoch_depends_only_on_seed_and_epoch(text):
+    data = stream_dataset(text, Vigenere("LEMON"))
+    opts = StreamOptions(columns=4, noise=0.02)
+    a, b = data.epoch_columns(opts, 1), data.epoch_columns(opts, 1)
+    c = data.epoch_columns(opts, 2)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[1], c[1])
+
+
+def test_noise_replaces_about_that_fraction_of_characters(text):
+    data = stream_dataset(text, Vigenere("LEMON"))
+    clean = data.epoch_columns(StreamOptions(columns=4, restart=0.0, noise=0.0), 0)[1]
+    noisy = data.epoch_columns(StreamOptions(columns=4, restart=0.0, noise=0.1), 0)[1]
+    changed = float((clean != noisy).mean())
+    assert 0.08 < changed < 0.11  # a few draws give back the same character
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"k1": 60, "k2": 50}, {"k2": 150, "segment": 100}, {"restart": 1.5}, {"noise": -0.1},
+     {"lr": 0.0}, {"columns": 0}, {"target_accuracy": 99.9}],
+)  # fmt: skip
+def test_bad_options_are_refused_with_a_message(bad):
+    with pytest.raises(ValueError, match=next(iter(bad)).split("_")[0]):
+        StreamOptions(**bad)
+
+
+def test_the_learning_rate_falls_along_a_cosine_from_lr_to_lr_end():
+    o = StreamOptions(epochs=11, lr=1e-2, lr_end=1e-4)
+    assert o.lr_at(0) == pytest.approx(1e-2) and o.lr_at(10) == pytest.approx(1e-4)
+    assert o.lr_at(5) == pytest.approx((1e-2 + 1e-4) / 2)
+    assert StreamOptions.from_json(o.to_json()) == o
+
+
+def test_a_new_message_zeroes_the_state_of_its_column_only():
+    h = torch.ones(1, 3, 2)
+    keep = torch.tensor([True, False, True])
+    assert _keep(h, keep)[0, :, 0].tolist() == [1.0, 0.0, 1.0]
+    c = _keep((h, 2 * h), keep)
+    assert c[1][0, :, 1].tolist() == [2.0, 0.0, 2.0] and _keep(None, keep) is None
+
+
+def test_the_recipe_gives_memory_ciphers_an_lstm_and_takes_overrides():
+    sizes, opts = stream_recipe("autokey", hidden=64, k1=25, k2=50, epochs=None)
+    assert sizes["cell"] == "lstm" and sizes["hidden"] == 64
+    assert (opts.k1, opts.k2, opts.epochs) == (25, 50, 40)
+
+
+def test_stream_training_learns_a_two_letter_vigenere_key(bd_run):
+    out, res = bd_run
+    assert res.history.stopped == "epochs" and len(res.history.records) == 20
+    assert res.val_accuracy > 0.99 and res.test_accuracy > 0.99
+    run = load_run(out)
+    assert run.memory and run.config["training"]["mode"] == "stream"
+
+
+def test_accuracy_holds_from_short_to_long_messages(bd_run, text):
+    out, _ = bd_run
+    data = stream_dataset(text, Vigenere("BD"))
+    model = load_run(out).model
+    short = evaluate_messages(model, [data.messages(data.test_text, 100)])
+    whole = evaluate_messages(model, [data.messages(data.val_text + data.test_text)])
+    assert whole.chars > 2_000 and short.char_accuracy > 0.98 and whole.char_accuracy > 0.98
+
+
+def test_a_stream_run_deciphers_the_same_whatever_the_chunks(bd_run, text):
+    out, _ = bd_run
+    d = Decipherer.from_run(load_run(out))
+    cipher = Vigenere("BD").encrypt(text[-1500:])
+    whole, conf = d.decipher_with_confidence(cipher)
+    for size in (1, 7, 500):
+        s = d.stream()
+        parts = [s.feed(cipher[i : i + size]) for i in range(0, len(cipher), size)]
+        assert "".join(p for p, _ in parts) + s.close()[0] == whole
+        assert np.allclose(np.concatenate([c for _, c in parts]), conf, atol=1e-5)
+    assert sum(a == b for a, b in zip(whole, text[-1500:])) / 1500 > 0.98
+
+
+def test_decipher_and_evaluate_work_on_a_stream_run(bd_run, text, tmp_path, capsys):
+    out, _ = bd_run
+    plain = text[-3000:]
+    cipher = Vigenere("BD").encrypt(plain)
+    assert main(["decipher", "--model", str(out), "--confidence", cipher[:300]]) == 0
+    captured = capsys.readouterr()
+    assert sum(a == b for a, b in zip(captured.out, plain[:300])) >= 290
+    assert "characters below confidence" in captured.err
+    (tmp_path / "plain.txt").write_text(plain)
+    (tmp_path / "cipher.txt").write_text(cipher)  # the whole file is one message
+    assert main(["decipher", "--model", str(out), "-i", str(tmp_path / "cipher.txt")]) == 0
+    got = capsys.readouterr().out
+    assert sum(a == b for a, b in zip(got, plain)) / len(plain) > 0.98
+    args = ["evaluate", "--model", str(out), "--json", "--pairs"]
+    assert main([*args, str(tmp_path / "plain.txt"), str(tmp_path / "cipher.txt")]) == 0
+    assert '"char_accuracy": 0.9' in capsys.readouterr().out
+
+
+def test_a_resumed_run_ends_at_the_same_weights(tmp_path, text):
+    data = stream_dataset(text, Autokey("K"))
+    mcfg, opts = tiny(data, hidden=16, embed=8, epochs=3, columns=8)
+    whole = train_stream_decipherer(data, mcfg, opts, tmp_path / "a").model
+    epochs_done = []
+    stopped = train_stream_decipherer(
+        data,
+        mcfg,
+        opts,
+        tmp_path / "b",
+        callback=lambda e: e.kind == "epoch" and epochs_done.append(e.epoch),
+        should_stop=lambda: len(epochs_done) == 1,
+    )
+    assert stopped.history.stopped == "interrupted" and stopped.history.epoch == 1
+    resumed = train_stream_decipherer(data, mcfg, opts, tmp_path / "b", resume=True)
+    assert resumed.history.stopped == "epochs"
+    for (name, a), b in zip(whole.state_dict().items(), resumed.model.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), name
+    assert len((tmp_path / "b" / "history.csv").read_text().splitlines()) == 4
+
+
+def test_train_streams_memory_ciphers_by_default_and_phrases_on_request(tmp_path, text, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(text)
+    common = ["train", "--corpus", str(corpus), "--epochs", "1", "--hidden", "8"]
+    assert main([*common, "--cipher", "vigenere", "--key", "bd", "--out", str(tmp_path / "s")]) == 0
+    assert "TBPTT(50, 50)" in capsys.readouterr().out
+    assert load_run(tmp_path / "s").memory
+    args = [*common, "--cipher", "vigenere", "--key", "bd", "--phrases", "--out"]
+    assert main([*args, str(tmp_path / "p")]) == 0
+    assert not load_run(tmp_path / "p").memory
+    k = ["--k1", "25", "--k2", "50", "--batch-size", "8", "--out", str(tmp_path / "c")]
+    assert main([*common, "--cipher", "caesar", "--key", "3", "--stream", *k]) == 0
+    run = load_run(tmp_path / "c")
+    assert run.memory and run.config["training"]["k1"] == 25
+    assert run.config["training"]["columns"] == 8
+
+
+def test_train_resume_finishes_an_interrupted_stream_run(tmp_path, text, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(text)
+    data = stream_dataset(text, Vigenere("BD"), source={"corpus": str(corpus)})
+    mcfg, opts = tiny(data, hidden=8, embed=8, epochs=3, columns=8)
+    done = []
+    first = train_stream_decipherer(
+        data,
+        mcfg,
+        opts,
+        tmp_path / "r",
+        callback=lambda e: e.kind == "epoch" and done.append(e.epoch),
+        should_stop=lambda: len(done) == 2,
+    )
+    assert first.history.stopped == "interrupted"
+    assert main(["train", "--resume", str(tmp_path / "r")]) == 0
+    assert "Done (epochs)" in capsys.readouterr().out
+    assert len((tmp_path / "r" / "history.csv").read_text().splitlines()) == 1 + 3
+    assert main(["train", "--resume", str(tmp_path / "r")]) == 2  # nothing left to resume
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--cipher", "caesar", "--key", "3", "--k1", "10"], "--k1/--k2 apply to stream"),
+        (["--pairs", "a.txt", "b.txt", "--stream"], "--stream needs --cipher"),
+        (["--cipher", "vigenere", "--key", "ab", "--model", "seed"], "uses the char model"),
+        (["--cipher", "vigenere", "--key", "ab", "--k1", "80"], "k1 <= k2"),
+        (["--cipher", "autokey", "--key", "4"], "autokey key must be"),
+    ],
+)
+def test_train_refuses_stream_options_that_cannot_apply(args, message, tmp_path, capsys):
+    assert main(["train", *args, "--out", str(tmp_path / "r")]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_make_cipher_knows_every_memory_cipher():
+    from rnnlab.nn.streams import MEMORY_CIPHERS
+
+    keys = {"vigenere": "LEMON", "autokey": "K", "progressive": "3,1"}
+    assert {make_cipher(n, keys[n]).name for n in MEMORY_CIPHERS} == set(MEMORY_CIPHERS)
+
+
+def test_an_untrained_model_scores_low_so_the_accuracy_checks_can_fail(text):
+    data = stream_dataset(text, Vigenere("BD"))
+    mcfg, _ = tiny(data, hidden=16)
+    torch.manual_seed(0)
+    m = evaluate_messages(build_model(mcfg), [data.messages(data.test_text, 100)])
+    assert m.char_accuracy < 0.5
+
+
+def test_the_length_benchmark_quick_path_writes_its_table_plot_and_csv(tmp_path, capsys):
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "benchmarks" / "length.py"
+    spec = importlib.util.spec_from_file_location("length_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["length_benchmark"] = bench
+    spec.loader.exec_module(bench)
+    assert bench.main(["--quick", "--only", "caesar,vigenere", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| caesar   | 3     | 100    | 100      |" in out and "torch_threads=" in out
+    rows = (tmp_path / "length.csv").read_text().splitlines()
+    assert rows[0] == "series,message length (characters),character accuracy (%)"
+    assert len(rows) == 1 + 2 * 3 and all(0 <= float(r.split(",")[2]) <= 100 for r in rows[1:])
+    assert (tmp_path / "length.png").stat().st_size > 1000
+    assert (tmp_path / "length.json").is_file()
