@@ -100,13 +100,18 @@ class FoldedGRU(nn.Module):
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         g = model.rnn
+        H = g.hidden_size
         with torch.no_grad():
-            self.table = model.embed.weight @ g.weight_ih_l0.T + g.bias_ih_l0  # (V, 3H)
-            self.w_hh = g.weight_hh_l0.T.contiguous()  # (H, 3H)
-            self.b_hh = g.bias_hh_l0.clone()  # (3H,)
+            table = model.embed.weight @ g.weight_ih_l0.T + g.bias_ih_l0  # (V, 3H)
+            table[:, : 2 * H] += g.bias_hh_l0[: 2 * H]  # r and z take both biases in one place
+            self.table = table
+            w_hh = g.weight_hh_l0.T  # (H, 3H)
+            self.w_rz = w_hh[:, : 2 * H].contiguous()  # (H, 2H)
+            self.w_n = w_hh[:, 2 * H :].contiguous()  # (H, H)
+            self.b_hn = g.bias_hh_l0[2 * H :].clone()  # (H,)
             self.w_out = model.out.weight.T.contiguous()  # (H, V)
             self.b_out = model.out.bias.clone()
-        self.H = g.hidden_size
+        self.H = H
 
     @staticmethod
     def fits(model: nn.Module) -> bool:
@@ -121,12 +126,11 @@ class FoldedGRU(nn.Module):
         h = torch.zeros(B, H) if state is None else state[0]
         outs = torch.empty(L, B, H)
         for t in range(L):
-            gh = torch.addmm(self.b_hh, h, self.w_hh)  # (B, 3H)
             x = gi[t]
-            rz = torch.sigmoid(x[:, : 2 * H] + gh[:, : 2 * H])
-            n = torch.tanh(torch.addcmul(x[:, 2 * H :], rz[:, :H], gh[:, 2 * H :]))
-            h = torch.lerp(n, h, rz[:, H:])  # (1 - z) * n + z * h
-            outs[t] = h
+            rz = torch.addmm(x[:, : 2 * H], h, self.w_rz).sigmoid_()  # (B, 2H)
+            hn = torch.addmm(self.b_hn, h, self.w_n)  # W_hn h + b_hn, (B, H)
+            n = torch.addcmul(x[:, 2 * H :], rz[:, :H], hn).tanh_()
+            h = torch.lerp(n, h, rz[:, H:], out=outs[t])  # (1 - z) * n + z * h
         logits = torch.addmm(self.b_out, outs.view(L * B, H), self.w_out).view(L, B, -1)
         return logits.transpose(0, 1), h[None]  # (B, L, V), (1, B, H)
 
