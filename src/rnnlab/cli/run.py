@@ -1,13 +1,11 @@
-"""Commands of the decipherer: demo, train, decipher, evaluate, summary (registered on the app).
+"""Commands that train the decipherer: demo and train (registered on the app).
 
 Parsing and printing only; the work is done by rnnlab.nn.pipeline, checkpoint and decode.
 """
 
 from __future__ import annotations
 
-import json
 import signal
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from rnnlab.cli._app import Stopped, app, echo, require_letters, text_pieces
+from rnnlab.cli._app import Stopped, app, echo
 from rnnlab.errors import InputError, ModelFileError, TrainingError
 
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="seed (the assignment's) or char")]
@@ -442,149 +440,3 @@ def _train_stream(resume: Path | None, cipher, key, corpus, given: dict, device,
         f"{res.val_accuracy:.4%}, test {res.test_accuracy:.4%} (whole and 100-character messages)"
     )
     echo(f"Saved to {out}/")
-
-
-@app.command()
-def decipher(
-    text: Annotated[
-        str | None, typer.Argument(help="text to decipher (or -i FILE, or stdin)")
-    ] = None,
-    model: Annotated[Path, typer.Option("--model", "-m", help="run folder")] = Path("runs/demo"),
-    input_file: Annotated[Path | None, typer.Option("--input", "-i", help="read this file")] = None,
-    confidence: Annotated[
-        bool, typer.Option(help="mark characters the model is unsure of")
-    ] = False,
-    threshold: Annotated[float, typer.Option(help="with --confidence: mark below this")] = 0.9,
-    threads: Annotated[int | None, typer.Option(help="CPU threads for torch")] = None,
-) -> None:
-    """Decipher text with a trained run; long files are streamed in flat memory."""
-    from rnnlab.nn.checkpoint import load_run
-    from rnnlab.nn.decode import Decipherer
-
-    _threads(threads)
-    run = load_run(model)
-    dec = Decipherer.from_run(run, batch_chars=DECIPHER_PIECE)  # memory stays flat
-    pieces, name = text_pieces(text, input_file)
-    hint = "give text enciphered like its training data, or train a model on this alphabet"
-    reader = f"the model in {model}"
-    pieces = require_letters(pieces, name, "decipher", _letters(run), reader, hint)
-    s = dec.stream(confidence=confidence)
-    last = ""
-    for piece in pieces:
-        for i in range(0, len(piece), DECIPHER_PIECE):  # bounds the model's logits in memory
-            out, conf = s.feed(piece[i : i + DECIPHER_PIECE])
-            _write(out, conf, confidence, threshold)
-            last = out[-1:] or last
-    out, conf = s.close()
-    _write(out, conf, confidence, threshold)
-    last = out[-1:] or last
-    if text is not None and last != "\n":
-        sys.stdout.write("\n")
-
-
-DECIPHER_PIECE = 1 << 16  # characters handed to the decipherer at a time, and per model batch
-
-
-def _letters(run) -> str:
-    """The letters the run's model reads, both cases when it folds case."""
-    letters = "".join(c for c in run.src_vocab.chars if c.isalpha())
-    return letters + letters.upper() if run.fold_case else letters
-
-
-def _write(out: str, conf, confidence: bool, threshold: float) -> None:
-    if not out:
-        return
-    if not confidence:
-        sys.stdout.write(out)
-        sys.stdout.flush()
-        return
-    from rich.console import Console
-    from rich.text import Text
-
-    t = Text()
-    for ch, p in zip(out, conf):
-        t.append(ch, style="bold red reverse" if p < threshold else None)
-    Console(highlight=False, soft_wrap=True).print(t, end="")
-    low = int((conf < threshold).sum())
-    print(f"\n[{low} of {len(out)} characters below confidence {threshold:.0%}]", file=sys.stderr)
-
-
-@app.command()
-def evaluate(
-    model: Annotated[Path, typer.Option("--model", "-m", help="run folder")],
-    pairs: Annotated[tuple[Path, Path], typer.Option(help="PLAIN CIPHER files, line by line")],
-    as_json: Annotated[bool, typer.Option("--json", help="print a JSON object")] = False,
-) -> None:
-    """Real-character accuracy and whole-line exact match of a run on PLAIN/CIPHER pairs."""
-    from rnnlab.nn.checkpoint import load_run
-    from rnnlab.nn.decode import Decipherer
-    from rnnlab.text.pairs import read_pairs
-
-    run = load_run(model)
-    data = read_pairs(*pairs)
-    dec = Decipherer.from_run(run)
-    got = dec.decipher("\n".join(c for c, _ in data)).split("\n")
-    total = sum(len(p) for _, p in data)
-    right = sum(sum(a == b for a, b in zip(d, p)) for d, (_, p) in zip(got, data))
-    lines = sum(d == p for d, (_, p) in zip(got, data))
-    res = {
-        "char_accuracy": right / max(total, 1),
-        "line_accuracy": lines / max(len(data), 1),
-        "pairs": len(data),
-        "characters": total,
-    }
-    if as_json:
-        echo(json.dumps(res))
-    else:
-        echo(
-            f"character accuracy {res['char_accuracy']:.4%} over {total:,} characters; "
-            f"line exact match {res['line_accuracy']:.4%} over {len(data):,} lines"
-        )
-
-
-@app.command()
-def summary(
-    model: ModelOpt = "seed",
-    length: Annotated[int, typer.Option(help="input length for the shapes")] = 10,
-    vocab: Annotated[int, typer.Option(help="output classes (Dense units)")] = 26,
-    src_vocab: Annotated[int, typer.Option(help="input classes (char)")] = 27,
-    hidden: Annotated[int | None, typer.Option(help="recurrent units")] = None,
-) -> None:
-    """A Keras-like layer table (output shapes, parameters) for a model type or a run folder."""
-    from rnnlab.nn.models import ModelConfig
-
-    if model in ("seed", "char"):
-        if max(vocab, src_vocab, hidden or 0) > 1_000_000:
-            raise InputError("summary takes sizes up to 1,000,000; give smaller --vocab/--hidden")
-        extra = {"hidden": hidden} if hidden else {}
-        try:
-            cfg = ModelConfig(kind=model, src_vocab=src_vocab, tgt_vocab=vocab, **extra)
-        except ValueError as e:
-            raise InputError(str(e)) from None
-    else:
-        from rnnlab.nn.checkpoint import load_run
-
-        cfg = load_run(Path(model)).model_config
-    rows = _layer_table(cfg, length)
-    w = max(len(r[0]) for r in rows) + 2
-    echo(f'Model: "{cfg.kind}"')
-    echo(f"{'Layer (type)':<{w}}{'Output Shape':<22}{'Param #':>10}")
-    echo("=" * (w + 32))
-    for name, shape, n in rows:
-        echo(f"{name:<{w}}{shape:<22}{n:>10,}")
-    echo("=" * (w + 32))
-    total = sum(r[2] for r in rows)
-    echo(f"Total params: {total:,}\nTrainable params: {total:,}\nNon-trainable params: 0")
-
-
-def _layer_table(cfg, length: int):
-    """models.layer_table, counted on the meta device for a big model so nothing is allocated."""
-    from contextlib import nullcontext
-
-    import torch
-
-    from rnnlab.nn.checkpoint import may_be_large
-    from rnnlab.nn.models import layer_table
-
-    with torch.device("meta") if may_be_large(cfg) else nullcontext():
-        return layer_table(cfg, length)

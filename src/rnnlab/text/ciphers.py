@@ -208,13 +208,12 @@ def _shift_letters(text: str, shift_fn: Callable[[np.ndarray], np.ndarray]) -> s
     return from_code_points(out)
 
 
-class Vigenere(Cipher):
-    """Letter i of the text (counting letters only) is shifted by key letter i mod len(key)."""
-
-    name = "vigenere"
+class _KeywordStream(Cipher):
+    """A cipher keyed by a word whose state runs along the text: encrypt and decrypt are one
+    call of the stateful `stream` that each subclass defines."""
 
     def __init__(self, key: str) -> None:
-        self.key = _letters_key("vigenere", key)
+        self.key = _letters_key(self.name, key)
         self._k = np.array([UPPER.index(c) for c in self.key], dtype=np.int64)
 
     @property
@@ -226,6 +225,12 @@ class Vigenere(Cipher):
 
     def decrypt(self, text: str) -> str:
         return self.stream(decrypt=True)(text)
+
+
+class Vigenere(_KeywordStream):
+    """Letter i of the text (counting letters only) is shifted by key letter i mod len(key)."""
+
+    name = "vigenere"
 
     def stream(self, decrypt: bool = False) -> Callable[[str], str]:
         k, sign = self._k, (-1 if decrypt else 1)
@@ -240,25 +245,11 @@ class Vigenere(Cipher):
         return lambda text: _shift_letters(text, shift)
 
 
-class Autokey(Cipher):
+class Autokey(_KeywordStream):
     """Vigenere whose keystream is the primer `key` followed by the plaintext letters themselves
     (Wikipedia: QUEENLY on ATTACKATDAWN gives QNXEPVYTWTWP)."""
 
     name = "autokey"
-
-    def __init__(self, key: str) -> None:
-        self.key = _letters_key("autokey", key)
-        self._k = np.array([UPPER.index(c) for c in self.key], dtype=np.int64)
-
-    @property
-    def key_str(self) -> str:
-        return self.key
-
-    def encrypt(self, text: str) -> str:
-        return self.stream()(text)
-
-    def decrypt(self, text: str) -> str:
-        return self.stream(decrypt=True)(text)
 
     def stream(self, decrypt: bool = False) -> Callable[[str], str]:
         m = len(self._k)
