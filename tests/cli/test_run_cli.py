@@ -87,3 +87,10 @@ def test_bad_input_gets_one_line_and_exit_code_2(argv, msg, capsys):
     err = capsys.readouterr().err
     assert msg in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_demo_never_overwrites_an_existing_run(demo_run, capsys):
+    before = (demo_run / "model.safetensors").read_bytes()
+    assert main(["demo", "--quick", "--out", str(demo_run)]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    assert (demo_run / "model.safetensors").read_bytes() == before

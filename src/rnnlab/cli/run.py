@@ -137,6 +137,8 @@ def demo(
         source={"corpus": "default"},
     )
     out = out or Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
+    if (out / "model.safetensors").exists():
+        raise InputError(f"{out} already holds a run; choose another --out or remove it")
     n = len(ds.train_pairs) + len(ds.val_pairs) + len(ds.test_pairs)
     echo(f"Data: {n:,} phrases of English prose from Python's own documentation,")
     echo("      enciphered with a Caesar shift of 3;")
