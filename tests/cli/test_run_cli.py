@@ -94,3 +94,14 @@ def test_demo_never_overwrites_an_existing_run(demo_run, capsys):
     assert main(["demo", "--quick", "--out", str(demo_run)]) == 2
     assert "already holds a run" in capsys.readouterr().err
     assert (demo_run / "model.safetensors").read_bytes() == before
+
+
+def test_decipher_without_a_model_uses_the_newest_demo_run(demo_run, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["decipher", "dqg wzr"]) == 2
+    assert "run `rnnlab demo` first" in capsys.readouterr().err
+    shutil.copytree(demo_run, tmp_path / "runs" / "demo-1")
+    assert main(["decipher", "dqg wzr"]) == 0
+    assert capsys.readouterr().out == "and two\n"

@@ -22,7 +22,10 @@ def decipher(
     text: Annotated[
         str | None, typer.Argument(help="text to decipher (or -i FILE, or stdin)")
     ] = None,
-    model: Annotated[Path, typer.Option("--model", "-m", help="run folder")] = Path("runs/demo"),
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", "-m", help="run folder (default: the newest runs/demo-*)"),
+    ] = None,
     input_file: Annotated[Path | None, typer.Option("--input", "-i", help="read this file")] = None,
     confidence: Annotated[
         bool, typer.Option(help="mark characters the model is unsure of")
@@ -35,7 +38,7 @@ def decipher(
     from rnnlab.nn.decode import Decipherer
 
     _threads(threads)
-    run = load_run(model)
+    run = load_run(model if model is not None else _newest_demo())
     dec = Decipherer.from_run(run, batch_chars=DECIPHER_PIECE)  # memory stays flat
     pieces, name = text_pieces(text, input_file)
     hint = "give text enciphered like its training data, or train a model on this alphabet"
@@ -161,3 +164,11 @@ def _layer_table(cfg, length: int):
 
     with torch.device("meta") if may_be_large(cfg) else nullcontext():
         return layer_table(cfg, length)
+
+
+def _newest_demo() -> Path:
+    """The most recent run that `rnnlab demo` saved under ./runs, for `decipher` without -m."""
+    runs = sorted(Path("runs").glob("demo*/model.safetensors"), key=lambda p: p.stat().st_mtime)
+    if not runs:
+        raise InputError("no --model given and no demo run under runs/; run `rnnlab demo` first")
+    return runs[-1].parent
