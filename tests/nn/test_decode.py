@@ -111,3 +111,7 @@ def test_folded_gru_gives_the_models_logits_and_state():
         got2, _ = folded(ids[:, 6:], folded(ids[:, :6])[1])
     assert torch.allclose(got, want, atol=1e-5) and torch.allclose(h_got, h_want, atol=1e-5)
     assert torch.allclose(got2, want2, atol=1e-5)
+
+
+def test_lone_surrogates_pass_through_like_any_unknown_character():
+    assert _decipherer().decipher("DqG \ud800 wZr") == "AnD \ud800 tWo"

@@ -21,26 +21,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnnlab.text._codepoints import code_points, from_code_points
+from rnnlab.text.pairs import fold
 from rnnlab.text.vocab import Vocab
 
 _END_RE = re.compile(r"[.!?\n]")
-
-
-def _codes(text: str) -> np.ndarray:
-    """Unicode code points of `text`, (len(text),) uint32."""
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-
-
-def _text(codes: np.ndarray) -> str:
-    return codes.astype(np.uint32).tobytes().decode("utf-32-le")
-
-
-def _fold(text: str) -> str:
-    """Lowercase, one character for one (characters whose lowercase is longer stay as they are)."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 class CharTable:
@@ -202,8 +187,8 @@ class Decipherer:
 
     def _translate(self, text: str, pred_for_known) -> tuple[str, np.ndarray]:
         """Fold case, look up ids, predict the known characters with `pred_for_known`, restore."""
-        raw = _codes(text)
-        folded = _codes(_fold(text)) if self.fold_case else raw
+        raw = code_points(text)
+        folded = code_points(fold(text)) if self.fold_case else raw
         ids = self.src.ids(folded)
         known = ids > 0
         pred, prob = pred_for_known(ids[known], known)
@@ -215,7 +200,7 @@ class Decipherer:
             cps = np.where(upper, self.tgt.to_upper_cp[pred], cps)
         out[known] = cps
         conf[known] = prob
-        return _text(out), conf
+        return from_code_points(out), conf
 
     def _batched(self, known_ids: np.ndarray, known: np.ndarray, bounds: list[int], conf: bool):
         """Decipher every segment from a zero state, many segments per batch, by length."""
