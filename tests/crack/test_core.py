@@ -68,12 +68,14 @@ def test_crack_works_from_the_built_in_corpus_alone(monkeypatch, tmp_path) -> No
     from rnnlab.crack import ngram
 
     monkeypatch.setenv("RNNLAB_NO_WORDFREQ", "1")
+    monkeypatch.setenv("RNNLAB_NO_WORD_PAIRS", "1")
     monkeypatch.setenv("RNNLAB_CACHE", str(tmp_path))
     ngram.default_tables.cache_clear()
     try:
         result = crack(make_cipher("vigenere", "KEY").encrypt(LONG), time_limit=3, lm=False)
         assert result.best.plaintext == LONG
         assert len(ngram.default_tables().word_hash) < 10_000  # the corpus's own words
+        assert len(ngram.default_tables().pair_hash) == 0
         assert list(tmp_path.glob("crack-ngrams-*-corpus.npz"))
     finally:
         ngram.default_tables.cache_clear()

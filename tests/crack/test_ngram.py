@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rnnlab.crack import _cache
 from rnnlab.crack.ngram import (
@@ -56,3 +57,37 @@ def test_tables_round_trip_through_the_cache(tmp_path, monkeypatch) -> None:
     assert back is not None and np.allclose(back["quad"], tables.quad)
     path.write_bytes(b"not a zip")
     assert _cache.load(path) is None
+
+
+def test_word_pairs_reward_pairs_english_uses_and_leave_others_alone() -> None:
+    from rnnlab.crack.ngram import PAIR_ODDS, WordPairs, word_hashes
+
+    words = {"may": 100.0, "way": 100.0, "not": 300.0, "be": 500.0}
+    pairs = WordPairs({("may", "not"): 40.0, ("not", "be"): 10.0, ("don't", "be"): 5.0}, words)
+    plain = build_tables(LONG * 3)
+    tables = build_tables(LONG * 3, pairs=pairs)
+    assert len(tables.pair_hash) == 2  # "don't" is not one plain word: skipped
+    assert np.all(np.diff(tables.pair_hash.astype(np.float64)) > 0)
+    may, way = symbol_stream("it may not be"), symbol_stream("it way not be")
+    both = np.stack([may, way])
+    gain = StreamScorer(may, tables).words_or_letters(both) - StreamScorer(
+        may, plain
+    ).words_or_letters(both)
+    total = sum(words.values())
+    expected_may = np.log1p(PAIR_ODDS * (40 / 100) / (300 / total))
+    expected_not_be = np.log1p(PAIR_ODDS * (10 / 300) / (500 / total))
+    assert gain[0] == pytest.approx(expected_may + expected_not_be, rel=1e-5)
+    assert gain[1] == pytest.approx(expected_not_be, rel=1e-5)  # "way not" is not a known pair
+    assert len(word_hashes(may)) == 4
+
+
+def test_shipped_statistics_know_common_word_pairs() -> None:
+    from rnnlab.crack._corpus import word_pairs_available
+
+    t = default_tables()
+    if not word_pairs_available():
+        assert len(t.pair_hash) == 0
+        return
+    may, way = symbol_stream("sentence may not be"), symbol_stream("sentence way not be")
+    s = StreamScorer(may, t).words_or_letters(np.stack([may, way]))
+    assert s[0] > s[1] + 2.0

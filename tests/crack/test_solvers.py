@@ -64,3 +64,25 @@ def test_crib_seeds_map_the_crib_where_letter_patterns_agree() -> None:
     # h->I, o->G, n->F, e->T, y->N in this key: that placement must be among the seeds
     want = {ord(c) - 65: ord(p) - 97 for c, p in zip("IGFTN", "honey", strict=True)}
     assert want in seeds
+
+
+def test_annealing_keeps_a_permutation_and_climbs_far_from_a_random_key() -> None:
+    from rnnlab.crack.substitution import _Climber
+
+    cipher = make_cipher("substitution", "QWERTYUIOPASDFGHJKLZXCVBNM")
+    problem = make_problem(cipher.encrypt(LONG))
+    climber = _Climber(problem, np.zeros(26, dtype=bool))
+    rng = np.random.default_rng(1)
+    start = rng.permutation(26)
+    end = climber.anneal(start, time.monotonic() + 30.0, rng)
+    assert sorted(end.tolist()) == list(range(26))
+    assert climber.score_one(end, rough=True) > climber.score_one(start, rough=True) + 300
+
+
+def test_substitution_search_stops_once_fresh_starts_agree() -> None:
+    cipher = make_cipher("substitution", "MNBVCXZLKJHGFDSAPOIUYTREWQ")
+    problem = make_problem(cipher.encrypt(LONG))
+    t0 = time.monotonic()
+    found = solve_substitution(problem, t0 + 120.0, np.random.default_rng(0))
+    assert make_cipher("substitution", found[0].key).decrypt(cipher.encrypt(LONG)) == LONG
+    assert time.monotonic() - t0 < 60.0  # converged long before the deadline

@@ -18,7 +18,7 @@ import numpy as np
 from rnnlab.crack._corpus import WORD_LIMIT
 from rnnlab.fileio import atomic_write_bytes
 
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_dir() -> Path:
@@ -29,8 +29,9 @@ def cache_dir() -> Path:
     return Path(base) / "rnnlab"
 
 
-def table_file(words: bool) -> Path:
-    """Where the tables for this Python (its corpus), rnnlab and wordfreq version are kept."""
+def table_file(words: bool, pairs: bool = False) -> Path:
+    """Where the tables for this Python (its corpus), rnnlab, wordfreq and symspellpy version
+    are kept."""
     try:
         rnnlab = metadata.version("rnnlab")
     except metadata.PackageNotFoundError:
@@ -41,6 +42,11 @@ def table_file(words: bool) -> Path:
             source = "wordfreq" + metadata.version("wordfreq") + f"-{WORD_LIMIT}"
         except metadata.PackageNotFoundError:
             source = "wordfreq"
+    if pairs:
+        try:
+            source += "-symspellpy" + metadata.version("symspellpy")
+        except metadata.PackageNotFoundError:
+            source += "-symspellpy"
     py = f"py{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
     return cache_dir() / f"crack-ngrams-v{FORMAT}-{rnnlab}-{py}-{source}.npz"
 

@@ -39,3 +39,47 @@ def word_frequencies(limit: int = WORD_LIMIT) -> dict[str, float] | None:
     freq = get_frequency_dict("en", wordlist="best")
     top = sorted(freq.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return dict(top)
+
+
+def word_pairs_available() -> bool:
+    """Whether word-pair counts from symspellpy will be used (installed, and not turned off)."""
+    if os.environ.get("RNNLAB_NO_WORD_PAIRS"):
+        return False
+    return _symspell_folder() is not None
+
+
+def word_pairs():
+    """Counts of English word pairs and words, from the dictionaries shipped inside the
+    symspellpy package (MIT; derived from Google Books n-grams and SCOWL), read as plain text
+    without importing it; None when it is not installed or RNNLAB_NO_WORD_PAIRS is set."""
+    from rnnlab.crack.ngram import WordPairs
+
+    folder = _symspell_folder() if word_pairs_available() else None
+    if folder is None:
+        return None
+    uni = sorted(folder.glob("frequency_dictionary_en_*.txt"))
+    bi = sorted(folder.glob("frequency_bigramdictionary_en_*.txt"))
+    if not uni or not bi:
+        return None
+    words: dict[str, float] = {}
+    for line in uni[-1].read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            words[parts[0].lower()] = words.get(parts[0].lower(), 0.0) + float(parts[1])
+    pairs: dict[tuple[str, str], float] = {}
+    for line in bi[-1].read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            key = (parts[0].lower(), parts[1].lower())
+            pairs[key] = pairs.get(key, 0.0) + float(parts[2])
+    return WordPairs(pairs, words)
+
+
+def _symspell_folder():
+    """The folder of the installed symspellpy package, found without importing it."""
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("symspellpy")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])

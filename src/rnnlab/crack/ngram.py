@@ -21,6 +21,8 @@ SPACE = 26  # the word-boundary symbol
 SYMBOLS = 27  # 26 letters and the boundary
 MAX_WORD = 12  # longer words are scored by letters alone (a word's hash must fit in int64)
 WORD_NGRAM_SHARE = 1.0  # weight of wordfreq's in-word n-grams against the corpus's own
+PAIR_ODDS = 0.5  # lambda / (1 - lambda) of the word-pair model (see pair_table)
+PAIR_MIX = 0x9E3779B97F4A7C15  # odd 64-bit multiplier that mixes two word hashes into one
 
 _ASCII = np.full(256, -1, dtype=np.int64)
 for _i in range(26):
@@ -57,6 +59,8 @@ class NgramTables:
     word_hash: np.ndarray  # (n_words,) int64, sorted: hashes of known words (see word_hashes)
     word_logp: np.ndarray  # (n_words,) float32: log P(word) among all words
     unknown_logp: float  # log P of one unseen word
+    pair_hash: np.ndarray  # (n_pairs,) uint64, sorted: hashes of known word pairs (pair_hashes)
+    pair_bonus: np.ndarray  # (n_pairs,) float32: nats a pair adds to the word model (see below)
 
 
 def _witten_bell(counts: np.ndarray, lower: np.ndarray) -> np.ndarray:
@@ -66,12 +70,18 @@ def _witten_bell(counts: np.ndarray, lower: np.ndarray) -> np.ndarray:
     return (counts + types * lower) / np.maximum(total + types, 1) + (total == 0) * lower
 
 
-def build_tables(text: str, word_freq: dict[str, float] | None = None) -> NgramTables:
+def build_tables(
+    text: str,
+    word_freq: dict[str, float] | None = None,
+    pairs: WordPairs | None = None,
+) -> NgramTables:
     """Count 1- to 4-grams and words of `text` into smoothed tables (about a second).
 
     With `word_freq` (word -> frequency in general English, e.g. from wordfreq), the n-grams
     inside those words are added to the counts with as much weight as the text's own, and the
-    word table is theirs: this widens a small corpus's view of English.
+    word table is theirs: this widens a small corpus's view of English. With `pairs` (counts of
+    word pairs and of words in general English), the word model also rewards pairs of words
+    that English puts together (see `pair_table`).
     """
     s = symbol_stream(text)
     V = SYMBOLS
@@ -109,7 +119,52 @@ def build_tables(text: str, word_freq: dict[str, float] | None = None) -> NgramT
         word_hash=keys,
         word_logp=np.log(counts / total).astype(np.float32),
         unknown_logp=math.log(floor) - 3.0,
+        **pair_table(pairs),
     )
+
+
+@dataclass(frozen=True)
+class WordPairs:
+    """Counts of word pairs ("may not": 4.0e9) and of single words in one body of English."""
+
+    pairs: dict[tuple[str, str], float]
+    words: dict[str, float]
+
+
+def pair_table(pairs: WordPairs | None) -> dict[str, np.ndarray]:
+    """Sorted pair hashes and the bonus each pair (a, b) adds to a text's word score:
+
+        log(1 + PAIR_ODDS * P(b | a) / P(b)),   P(b | a) = n(a b) / n(a),  P(b) = n(b) / N
+
+    the log of an interpolated bigram model, lambda P(b | a) + (1 - lambda) P(b), against the
+    unigram model alone, with lambda / (1 - lambda) = PAIR_ODDS. Pairs never seen add 0, so the
+    score stays the unigram word model plus a reward for word pairs English uses. Only pairs of
+    two plain words of at most MAX_WORD letters are kept."""
+    if not pairs:
+        return {"pair_hash": np.zeros(0, np.uint64), "pair_bonus": np.zeros(0, np.float32)}
+    total = sum(pairs.words.values())
+    vocab = sorted(w for w, n in pairs.words.items() if n > 0 and _plain_word(w))
+    code = dict(zip(vocab, word_hashes(symbol_stream(" ".join(vocab))).tolist(), strict=True))
+    first, second, bonus = [], [], []
+    for (a, b), n in pairs.pairs.items():
+        if a in code and b in code:
+            first.append(code[a])
+            second.append(code[b])
+            bonus.append(PAIR_ODDS * (n / pairs.words[a]) / (pairs.words[b] / total))
+    keys = pair_hashes(np.array(first, dtype=np.int64), np.array(second, dtype=np.int64))
+    keys, where = np.unique(keys, return_index=True)
+    bonus = np.log1p(np.array(bonus, dtype=np.float64)[where]).astype(np.float32)
+    return {"pair_hash": keys, "pair_bonus": bonus}
+
+
+def _plain_word(w: str) -> bool:
+    return w.isascii() and w.isalpha() and len(w) <= MAX_WORD
+
+
+def pair_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """One uint64 hash of each pair of word hashes (any shape, wrapping multiplication)."""
+    a = first.astype(np.uint64) * np.uint64(PAIR_MIX)
+    return a + second.astype(np.uint64)
 
 
 def _ngram_index(s: np.ndarray, n: int) -> np.ndarray:
@@ -175,16 +230,22 @@ def default_tables() -> NgramTables:
     """Tables of the built-in corpus (and wordfreq's words where it is installed): built on
     first use, then read from the user's cache folder, and kept in memory."""
     from rnnlab.crack import _cache
-    from rnnlab.crack._corpus import training_text, word_frequencies, wordfreq_available
+    from rnnlab.crack._corpus import (
+        training_text,
+        word_frequencies,
+        word_pairs,
+        word_pairs_available,
+        wordfreq_available,
+    )
 
-    path = _cache.table_file(wordfreq_available())
+    path = _cache.table_file(wordfreq_available(), word_pairs_available())
     arrays = _cache.load(path)
     if arrays is not None and set(arrays) == {f.name for f in fields(NgramTables)}:
         return NgramTables(
             **{k: v for k, v in arrays.items() if k != "unknown_logp"},
             unknown_logp=float(arrays["unknown_logp"]),
         )
-    tables = build_tables(training_text(), word_frequencies())
+    tables = build_tables(training_text(), word_frequencies(), word_pairs())
     _cache.save(path, {f.name: np.asarray(getattr(tables, f.name)) for f in fields(NgramTables)})
     return tables
 
@@ -257,7 +318,19 @@ class StreamScorer:
         h = _word_hash_matrix(p, pos, weight, too_long)
         i = np.minimum(np.searchsorted(t.word_hash, h), len(t.word_hash) - 1)
         found = (t.word_hash[i] == h) & (h >= 0)
-        return np.where(found, t.word_logp[i], t.unknown_logp + char).sum(axis=1)
+        out = np.where(found, t.word_logp[i], t.unknown_logp + char).sum(axis=1)
+        return out + self.pairs(h)
+
+    def pairs(self, h: np.ndarray) -> np.ndarray:
+        """The word-pair bonus (see `pair_table`) of streams with word hashes h (B, n_words):
+        (B,) nats, 0 without pair statistics."""
+        t = self.tables
+        if len(t.pair_hash) == 0 or h.shape[1] < 2:
+            return np.zeros(len(h))
+        ph = pair_hashes(h[:, :-1], h[:, 1:])
+        i = np.minimum(np.searchsorted(t.pair_hash, ph), len(t.pair_hash) - 1)
+        known = (t.pair_hash[i] == ph) & (h[:, :-1] >= 0) & (h[:, 1:] >= 0)
+        return np.where(known, t.pair_bonus[i], 0.0).sum(axis=1)
 
     def known_fraction(self, plain: np.ndarray) -> np.ndarray:
         """Fraction of each stream's words (B, L) found in the word table -> (B,)."""

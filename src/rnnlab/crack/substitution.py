@@ -15,7 +15,9 @@ import numpy as np
 from rnnlab.crack.problem import Problem
 from rnnlab.crack.solvers import UPPER, Progress, Solution
 
-PATIENCE = 400  # climbs without a better key after which the search is taken as converged
+CONFIRMATIONS = 3  # fresh starts that climb back to the best key before the search stops early
+ANNEAL_T0, ANNEAL_T1, ANNEAL_STEPS = 8.0, 0.5, 120  # see _Climber.anneal
+STUCK = 30  # climbs from the shaken best key without a better one before a fresh start
 
 
 def _swap_pairs(present: np.ndarray, fixed: np.ndarray) -> np.ndarray:
@@ -56,9 +58,12 @@ class _Climber:
         score = self.problem.rough if rough else self.problem.score
         return float(score(self.decrypt(dec[None, :]))[0])
 
-    def climb(self, dec: np.ndarray, deadline: float) -> tuple[np.ndarray, float]:
-        """Climb on the rough score, then on the final one: (key, final score)."""
-        dec, _ = self._climb(dec, deadline, rough=True)
+    def climb(
+        self, dec: np.ndarray, deadline: float, rough: bool = True
+    ) -> tuple[np.ndarray, float]:
+        """Climb on the rough score (if `rough`), then on the final one: (key, final score)."""
+        if rough:
+            dec, _ = self._climb(dec, deadline, rough=True)
         return self._climb(dec, deadline, rough=False)
 
     def _climb(self, dec: np.ndarray, deadline: float, rough: bool) -> tuple[np.ndarray, float]:
@@ -77,6 +82,26 @@ class _Climber:
                 break
             dec, best = batch[k], float(scores[k])
         return dec, best
+
+    def anneal(self, dec: np.ndarray, deadline: float, rng: np.random.Generator) -> np.ndarray:
+        """Annealed climbing on the rough score: at each step every swap is scored and one is
+        drawn with probability proportional to exp(score / T), T falling from ANNEAL_T0 to
+        ANNEAL_T1 over ANNEAL_STEPS steps. Escapes the poor local optima that steepest ascent
+        from a random key often stops in."""
+        if len(self.pairs) == 0:
+            return dec
+        rows = np.arange(len(self.pairs))
+        i, j = self.pairs[:, 0], self.pairs[:, 1]
+        temps = np.geomspace(ANNEAL_T0, ANNEAL_T1, ANNEAL_STEPS)
+        for T in temps:
+            if time.monotonic() >= deadline:
+                break
+            batch = np.repeat(dec[None, :], len(self.pairs), axis=0)
+            batch[rows, i], batch[rows, j] = dec[j], dec[i]
+            scores = self.problem.rough(self.decrypt(batch))
+            w = np.exp((scores - scores.max()) / T)
+            dec = batch[rng.choice(len(w), p=w / w.sum())]
+        return dec
 
     def shake(self, dec: np.ndarray, rng: np.random.Generator, n_swaps: int) -> np.ndarray:
         dec = dec.copy()
@@ -130,26 +155,30 @@ def _search(
     start: float,
     deadline: float,
 ) -> None:
-    """Iterated local search: climb, keep the local optimum, shake the best one, repeat."""
+    """Iterated local search: climb, keep the local optimum, shake the best one and climb again
+    (on the final score alone, so the letter statistics do not pull it back), and when that stops
+    helping, climb from a fresh random key (letter statistics first). The search stops at `stop`,
+    or early once CONFIRMATIONS fresh starts have climbed back to the best key."""
     best_dec, best = climber.climb(dec, stop)
     _keep(climber, found, best_dec, best)
     stale = 0
     rounds = 0
-    since_best = 0
-    while time.monotonic() < stop and since_best < PATIENCE:
+    confirmed = 0
+    while time.monotonic() < stop and confirmed < CONFIRMATIONS:
         rounds += 1
-        since_best += 1
-        if stale > 30:  # stuck: start afresh from a random key
-            base = climber.shake(best_dec, rng, 40)
+        fresh = stale >= STUCK
+        if fresh:
+            base = climber.anneal(climber.shake(best_dec, rng, 40), stop, rng)
             stale = 0
         else:
             base = climber.shake(best_dec, rng, int(rng.integers(2, 5)))
-        dec, score = climber.climb(base, stop)
+        dec, score = climber.climb(base, stop, rough=fresh)
         _keep(climber, found, dec, score)
         if score > best + 1e-9:
-            best_dec, best, stale, since_best = dec, score, 0, 0
+            best_dec, best, stale, confirmed = dec, score, 0, 0
         else:
             stale += 1
+            confirmed += fresh and score > best - 1e-9
         if progress and rounds % 20 == 0:
             span = max(deadline - start, 1e-9)
             progress(min(1.0, (time.monotonic() - start) / span), "substitution: climbing")
