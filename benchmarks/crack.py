@@ -7,6 +7,8 @@ the comedies were used while tuning, so the benchmark draws from the other plays
 
     python benchmarks/crack.py --quick                       # a few ciphertexts, under a minute
     python benchmarks/crack.py --n 200 --time-limit 10       # the full benchmark (hours)
+    python benchmarks/crack.py --n 200 --rows substitution:70-110 --stem part1   # one row
+    python benchmarks/crack.py --combine docs/figures/part*.csv    # one table and plot of parts
 
 Peers, run on the same ciphertexts when importable: subbreaker (substitution),
 vigenere-solver-ng (Vigenere) and ciphey (all; it needs Python 3.8). The learned key-agnostic
@@ -139,11 +141,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--out", type=Path, default=Path("docs/figures"))
     ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--rows", default=None, help="only these rows: family:lo-hi,... (e.g. "
+                    "substitution:70-110,caesar:20-20)")  # fmt: skip
+    ap.add_argument("--stem", default=None, help="output file name (default crack_benchmark)")
+    ap.add_argument("--combine", nargs="+", type=Path, default=None,
+                    help="merge result CSVs of earlier runs into one table and plot")  # fmt: skip
     args = ap.parse_args(argv)
+    if args.combine:
+        return _combine(args.combine, args.out, args.time_limit or 10.0)
     n = args.n or (2 if args.quick else 200)
     limit = args.time_limit or (2.0 if args.quick else 10.0)
     families = set(args.families.split(","))
     rows = [r for r in (QUICK_ROWS if args.quick else ROWS) if r[0] in families]
+    if args.rows:
+        wanted = {tuple(x.replace("-", ":").split(":")) for x in args.rows.split(",")}
+        rows = [r for r in ROWS if (r[0], str(r[1]), str(r[2])) in wanted]
+        if not rows:
+            sys.exit(f"--rows {args.rows!r} names no row; rows are family:lo-hi as in ROWS")
     words = heldout_text().split()
     peers = [] if args.no_peers else [
         p for p in _PEER_CODE if importlib.util.find_spec(_PEER_MODULE[p]) is not None
@@ -182,7 +196,25 @@ def main(argv: list[str] | None = None) -> int:
             results.append(row)
             print(f"{family:12s} {lo:3d}-{hi:3d} letters  {name:18s} solved {row[4]:6.1%}  "
                   f"chars {row[5]:6.1%}  median {row[6]:5.2f} s  (n={n})", flush=True)  # fmt: skip
-    _write(args.out, results, limit, n, args.quick)
+    _write(args.out, results, limit, n, args.stem or ("crack_quick" if args.quick else None))
+    return 0
+
+
+def _combine(paths: list[Path], out: Path, limit: float) -> int:
+    """One table and plot from the CSVs of several runs (rows in the order of ROWS)."""
+    import csv
+
+    results = []
+    for path in paths:
+        with path.open(newline="") as f:
+            for r in csv.DictReader(f):
+                results.append((r["family"], int(r["min_letters"]), int(r["max_letters"]),
+                                r["solver"], float(r["solve_rate"]), float(r["char_accuracy"]),
+                                float(r["median_seconds"]), int(r["n"])))  # fmt: skip
+    order = {(f, lo, hi): i for i, (f, lo, hi) in enumerate(ROWS)}
+    results.sort(key=lambda r: (order.get(r[:3], len(order)), r[3] != "rnnlab"))
+    ns = sorted({r[7] for r in results})
+    _write(out, results, limit, "/".join(map(str, ns)), None)
     return 0
 
 
@@ -217,12 +249,12 @@ def _keyless_models() -> dict:
     return out
 
 
-def _write(out: Path, results: list, limit: float, n: int, quick: bool) -> None:
+def _write(out: Path, results: list, limit: float, n, stem: str | None) -> None:
     """CSV, PNG plot and a markdown table of the results."""
     from rnnlab.plots import line_plot
 
     out.mkdir(parents=True, exist_ok=True)
-    stem = "crack_quick" if quick else "crack_benchmark"
+    stem = stem or "crack_benchmark"
     header = ["family", "min_letters", "max_letters", "solver", "solve_rate", "char_accuracy",
               "median_seconds", "n"]  # fmt: skip
     atomic_write_csv(out / f"{stem}.csv", header, results)
@@ -236,11 +268,11 @@ def _write(out: Path, results: list, limit: float, n: int, quick: bool) -> None:
         ylabel="solved exactly (%)", title=f"Cracking held-out English ({limit:g} s each, n={n})",
         logx=True,
     )  # fmt: skip
-    print("\n| family | letters | solver | solved | char accuracy | median s |")
-    print("|---|---|---|---|---|---|")
-    for family, lo, hi, name, rate, acc, med, _ in results:
+    print("\n| family | letters | solver | n | solved | char accuracy | median s |")
+    print("|---|---|---|---|---|---|---|")
+    for family, lo, hi, name, rate, acc, med, size in results:
         span = f"{lo}" if lo == hi else f"{lo}-{hi}"
-        print(f"| {family} | {span} | {name} | {rate:.1%} | {acc:.1%} | {med:.2f} |")
+        print(f"| {family} | {span} | {name} | {size} | {rate:.1%} | {acc:.1%} | {med:.2f} |")
 
 
 if __name__ == "__main__":

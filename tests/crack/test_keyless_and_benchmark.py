@@ -63,4 +63,8 @@ def test_benchmark_quick_path_writes_csv_and_plot(tmp_path: Path, capsys) -> Non
     assert rows[0].startswith("family,") and len(rows) >= 3
     assert (tmp_path / "crack_quick.png").stat().st_size > 1000
     assert np.isfinite(float(rows[1].split(",")[4]))
-    assert "| caesar | 20 | rnnlab |" in capsys.readouterr().out
+    assert "| caesar | 20 | rnnlab | 1 |" in capsys.readouterr().out
+    combined = tmp_path / "combined"
+    assert bench.main(["--combine", str(tmp_path / "crack_quick.csv"), "--out", str(combined)]) == 0
+    assert (combined / "crack_benchmark.csv").read_text().splitlines() == rows
+    assert "| affine | 20 | rnnlab | 1 |" in capsys.readouterr().out
