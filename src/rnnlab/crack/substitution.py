@@ -1,6 +1,7 @@
-"""Simple substitution by iterated hill climbing: every swap of two letters of the key is scored
+"""Simple substitution by iterated local search: every swap of two letters of the key is scored
 at once as one numpy batch, the best is taken until none helps, then the best key so far is
-shaken and climbed again until the deadline.
+shaken and climbed again; when that stops helping, a fresh random key is annealed and climbed.
+The search ends at the deadline, or once fresh starts keep climbing back to the same best key.
 
 Scores are letter quadgrams plus word log-probabilities (problem.py); the caller rescores the
 final candidates with the language model. Shift ciphers are in solvers.py.
@@ -54,6 +55,13 @@ class _Climber:
         full = np.concatenate([decs, np.full((len(decs), 1), 26)], axis=1)
         return full[np.arange(len(decs))[:, None], self.stream[None, :]]
 
+    def neighbours(self, dec: np.ndarray) -> np.ndarray:
+        """The key `dec` with each swappable pair of letters swapped: (P, 26)."""
+        batch = np.repeat(dec[None, :], len(self.pairs), axis=0)
+        rows, i, j = np.arange(len(self.pairs)), self.pairs[:, 0], self.pairs[:, 1]
+        batch[rows, i], batch[rows, j] = dec[j], dec[i]
+        return batch
+
     def score_one(self, dec: np.ndarray, rough: bool = False) -> float:
         score = self.problem.rough if rough else self.problem.score
         return float(score(self.decrypt(dec[None, :]))[0])
@@ -71,11 +79,8 @@ class _Climber:
         best = self.score_one(dec, rough)
         if len(self.pairs) == 0:
             return dec, best
-        rows = np.arange(len(self.pairs))
-        i, j = self.pairs[:, 0], self.pairs[:, 1]
         while time.monotonic() < deadline:
-            batch = np.repeat(dec[None, :], len(self.pairs), axis=0)  # (P, 26)
-            batch[rows, i], batch[rows, j] = dec[j], dec[i]
+            batch = self.neighbours(dec)
             scores = score(self.decrypt(batch))
             k = int(np.argmax(scores))
             if scores[k] <= best + 1e-9:
@@ -90,14 +95,10 @@ class _Climber:
         from a random key often stops in."""
         if len(self.pairs) == 0:
             return dec
-        rows = np.arange(len(self.pairs))
-        i, j = self.pairs[:, 0], self.pairs[:, 1]
-        temps = np.geomspace(ANNEAL_T0, ANNEAL_T1, ANNEAL_STEPS)
-        for T in temps:
+        for T in np.geomspace(ANNEAL_T0, ANNEAL_T1, ANNEAL_STEPS):
             if time.monotonic() >= deadline:
                 break
-            batch = np.repeat(dec[None, :], len(self.pairs), axis=0)
-            batch[rows, i], batch[rows, j] = dec[j], dec[i]
+            batch = self.neighbours(dec)
             scores = self.problem.rough(self.decrypt(batch))
             w = np.exp((scores - scores.max()) / T)
             dec = batch[rng.choice(len(w), p=w / w.sum())]
