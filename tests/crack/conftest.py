@@ -21,7 +21,10 @@ LONG = (
 
 @pytest.fixture(scope="session", autouse=True)
 def warm_tables() -> None:
-    """Build (or read from the cache) the n-gram tables once, outside any timed test."""
+    """Build (or read from the cache) the n-gram tables and load the shipped language model once,
+    outside any timed test."""
+    from rnnlab.crack.lm import default_scorer
     from rnnlab.crack.ngram import default_tables
 
     default_tables()
+    default_scorer()

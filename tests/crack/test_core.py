@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -79,3 +80,49 @@ def test_crack_works_from_the_built_in_corpus_alone(monkeypatch, tmp_path) -> No
         assert list(tmp_path.glob("crack-ngrams-*-corpus.npz"))
     finally:
         ngram.default_tables.cache_clear()
+
+
+class _NotBuilt:
+    """Stands in for ngram.default_tables when nothing is built or cached: counts calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def cache_info(self) -> SimpleNamespace:
+        return SimpleNamespace(currsize=0)
+
+    def __call__(self) -> None:
+        self.calls += 1
+
+
+def test_a_first_crack_with_a_short_limit_keeps_it_with_the_corpus_tables(
+    monkeypatch, tmp_path, capsys
+) -> None:
+    from rnnlab.cli import main
+    from rnnlab.crack import ngram
+
+    monkeypatch.setenv("RNNLAB_CACHE", str(tmp_path))  # nothing cached here
+    full = _NotBuilt()
+    monkeypatch.setattr(ngram, "default_tables", full)
+    assert not ngram.tables_ready()
+    cipher = make_cipher("caesar", "3").encrypt(MEDIUM)
+    t0 = time.monotonic()
+    result = crack(cipher, time_limit=2.0, lm=False)
+    assert time.monotonic() - t0 < 2.0
+    assert result.best.plaintext == MEDIUM and not result.full_statistics and full.calls == 0
+    assert main(["crack", "--time-limit", "2", "--no-lm", cipher]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(MEDIUM)
+    assert "--time-limit 6 or more builds" in captured.err
+    assert full.calls == 0
+
+
+def test_tables_are_ready_once_cached(monkeypatch, tmp_path) -> None:
+    from rnnlab.crack import _cache, ngram
+    from rnnlab.crack._corpus import word_pairs_available, wordfreq_available
+
+    monkeypatch.setenv("RNNLAB_CACHE", str(tmp_path))
+    monkeypatch.setattr(ngram, "default_tables", _NotBuilt())
+    assert not ngram.tables_ready()
+    _cache.table_file(wordfreq_available(), word_pairs_available()).write_bytes(b"x")
+    assert ngram.tables_ready()

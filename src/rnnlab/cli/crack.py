@@ -81,6 +81,15 @@ def crack(
             lm=lm,
         )
     best = result.best
+    if not result.full_statistics:
+        from rnnlab.crack.core import BUILD_TIME
+
+        print(
+            "note: the English word statistics are built on first use (about 3 s) and did not fit "
+            f"in the time limit, so this run used the built-in corpus alone; one run with "
+            f"--time-limit {BUILD_TIME:g} or more builds and caches them",
+            file=sys.stderr,
+        )
     if as_json:
         obj = {
             "plaintext": best.plaintext,

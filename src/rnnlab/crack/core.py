@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnlab.crack.detect import looks_monoalphabetic
-from rnnlab.crack.ngram import letter_codes
+from rnnlab.crack.ngram import corpus_tables, letter_codes, tables_ready
 from rnnlab.crack.problem import CRIB_BONUS, Problem, make_problem
 from rnnlab.crack.solvers import (
     Progress,
@@ -33,6 +33,7 @@ FLUENT = -3.2  # letter log-likelihood per symbol above which a decryption reads
 FAMILY_COST = {"caesar": 0.0, "affine": 2.5, "vigenere": 0.0, "substitution": 25.0}
 LM_WEIGHT = 0.5  # weight of the language model's log-probability in the final ranking
 RESCORE = 12  # candidates rescored by the language model
+BUILD_TIME = 6.0  # time limit below which a first crack does not build the full tables (~3 s)
 TextScorer = Callable[[list[str]], np.ndarray]  # texts -> log-probabilities (B,)
 
 
@@ -56,6 +57,7 @@ class CrackResult:
     detected: str  # the family the letter statistics pointed to
     elapsed: float  # seconds
     evaluations: int  # candidate decryptions scored
+    full_statistics: bool = True  # False: the full tables were not built yet (see crack)
 
 
 def crack(
@@ -88,7 +90,10 @@ def crack(
     scorer = _language_model() if lm is True else (lm or None)
     reserve = min(0.25 * time_limit, 0.3 + 0.1 * time_limit) if scorer else 0.05 * time_limit
     deadline = start + time_limit - reserve
-    problem = make_problem(text, crib)
+    # The full statistics take about 3 s to build on first use (then they are cached); a shorter
+    # time limit than that uses the corpus's own tables this once, so it is still kept.
+    full = time_limit >= BUILD_TIME or tables_ready()
+    problem = make_problem(text, crib, None if full else corpus_tables())
     rng = np.random.default_rng(seed)
     mono = looks_monoalphabetic(letters)
     detected = "substitution" if mono else "vigenere"
@@ -104,7 +109,8 @@ def crack(
             detected = best.family
     ranked = _rank(problem, pool, scorer, max(candidates, RESCORE), report)
     out = ranked[: max(candidates, 1)]
-    return CrackResult(out[0], out, detected, time.monotonic() - start, problem.evaluations)
+    elapsed = time.monotonic() - start
+    return CrackResult(out[0], out, detected, elapsed, problem.evaluations, full)
 
 
 def _search(
