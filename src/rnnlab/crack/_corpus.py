@@ -54,7 +54,7 @@ def word_pairs():
     without importing it; None when it is not installed or RNNLAB_NO_WORD_PAIRS is set."""
     from rnnlab.crack.ngram import WordPairs
 
-    folder = _symspell_folder() if word_pairs_available() else None
+    folder = None if os.environ.get("RNNLAB_NO_WORD_PAIRS") else _symspell_folder()
     if folder is None:
         return None
     uni = sorted(folder.glob("frequency_dictionary_en_*.txt"))

@@ -230,15 +230,9 @@ def default_tables() -> NgramTables:
     """Tables of the built-in corpus (and wordfreq's words where it is installed): built on
     first use, then read from the user's cache folder, and kept in memory."""
     from rnnlab.crack import _cache
-    from rnnlab.crack._corpus import (
-        training_text,
-        word_frequencies,
-        word_pairs,
-        word_pairs_available,
-        wordfreq_available,
-    )
+    from rnnlab.crack._corpus import training_text, word_frequencies, word_pairs
 
-    path = _cache.table_file(wordfreq_available(), word_pairs_available())
+    path = _table_path()
     arrays = _cache.load(path)
     if arrays is not None and set(arrays) == {f.name for f in fields(NgramTables)}:
         return NgramTables(
@@ -250,14 +244,17 @@ def default_tables() -> NgramTables:
     return tables
 
 
-def tables_ready() -> bool:
-    """Whether `default_tables()` returns at once: built in this process, or cached on disk."""
+def _table_path():
+    """Where `default_tables()` caches the tables for the word statistics installed."""
     from rnnlab.crack import _cache
     from rnnlab.crack._corpus import word_pairs_available, wordfreq_available
 
-    if default_tables.cache_info().currsize:
-        return True
-    return _cache.table_file(wordfreq_available(), word_pairs_available()).is_file()
+    return _cache.table_file(wordfreq_available(), word_pairs_available())
+
+
+def tables_ready() -> bool:
+    """Whether `default_tables()` returns at once: built in this process, or cached on disk."""
+    return bool(default_tables.cache_info().currsize) or _table_path().is_file()
 
 
 @functools.cache
