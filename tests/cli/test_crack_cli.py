@@ -92,3 +92,20 @@ def test_lm_train_saves_a_run_that_crack_can_use(capsys, tmp_path: Path) -> None
     }
     code, out, _ = run(capsys, "crack", "--lm", str(out_dir), "-t", "1", "--json", "Uif")
     assert code == 0 and set(json.loads(out)) == {"plaintext", "cipher", "key", "confidence"}
+
+
+def test_vigenere_search_on_a_caesar_text_ends_well_inside_its_time_limit(capsys) -> None:
+    """Every key the search keeps has one letter (a Caesar shift): the refinement has nothing
+    to perturb and must count that toward its patience instead of spinning to the deadline."""
+    text = (
+        "When the storm finally passed, the village came out to count the damage. Two boats had "
+        "broken free in the night and drifted against the rocks, and the old oak tree lay across "
+        "the road. Nobody was hurt, and by noon the children were climbing through its branches."
+    )
+    t0 = time.monotonic()
+    code, out, _ = run(
+        capsys, "crack", "--cipher", "vigenere", "-t", "20", make_cipher("caesar", "3").encrypt(text)
+    )
+    assert code == 0 and out.splitlines()[0] == text
+    assert "key: D " in out
+    assert time.monotonic() - t0 < 5.0

@@ -16,7 +16,6 @@ from rnnlab.text.pairs import (
     length_batches,
     make_pairs,
     read_pairs,
-    restore_case,
     stream_columns,
 )
 from rnnlab.text.vocab import Vocab
@@ -69,13 +68,9 @@ def test_make_pairs_and_case_follows() -> None:
     assert case_follows([("ABC", "XYZ"), ("1 ,", "1 ,")])
 
 
-def test_fold_keeps_length_and_restore_case_follows_the_input() -> None:
+def test_fold_keeps_length() -> None:
     assert fold("Hello İ") == "hello İ"
     assert len(fold("İİ")) == 2
-    cipher = Caesar(3).encrypt("Hello World")
-    assert restore_case(fold("Hello World"), cipher) == "Hello World"
-    with pytest.raises(InputError):
-        restore_case("ab", "a")
 
 
 def test_encode_pairs_pads_and_folds_case() -> None:

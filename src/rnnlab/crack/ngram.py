@@ -296,17 +296,6 @@ class StreamScorer:
             out = out + t.quad[idx].sum(axis=1)
         return out.astype(np.float64)
 
-    def words(self, plain: np.ndarray) -> np.ndarray:
-        """Sum of log P(word) over the words of each stream (B, L) -> (B,); long words count 0."""
-        t = self.tables
-        if self.n_words == 0:
-            return np.zeros(len(plain))
-        h = _word_hash_matrix(plain.astype(np.int64, copy=False), *self.layout)
-        i = np.minimum(np.searchsorted(t.word_hash, h), len(t.word_hash) - 1)
-        found = t.word_hash[i] == h
-        logp = np.where(found, t.word_logp[i], t.unknown_logp)
-        return np.where(h < 0, 0.0, logp).sum(axis=1)
-
     def contributions(self, plain: np.ndarray) -> np.ndarray:
         """log P(symbol | up to 3 before) at each position of each stream (B, L) -> (B, L);
         position 0 (a boundary) contributes 0."""
@@ -348,12 +337,3 @@ class StreamScorer:
         i = np.minimum(np.searchsorted(t.pair_hash, ph), len(t.pair_hash) - 1)
         known = (t.pair_hash[i] == ph) & (h[:, :-1] >= 0) & (h[:, 1:] >= 0)
         return np.where(known, t.pair_bonus[i], 0.0).sum(axis=1)
-
-    def known_fraction(self, plain: np.ndarray) -> np.ndarray:
-        """Fraction of each stream's words (B, L) found in the word table -> (B,)."""
-        t = self.tables
-        if self.n_words == 0:
-            return np.zeros(len(plain))
-        h = _word_hash_matrix(plain.astype(np.int64, copy=False), *self.layout)
-        i = np.minimum(np.searchsorted(t.word_hash, h), len(t.word_hash) - 1)
-        return (t.word_hash[i] == h).mean(axis=1)

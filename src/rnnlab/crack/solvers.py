@@ -154,8 +154,8 @@ def solve_vigenere(
     while time.monotonic() < deadline and found and since_best < PATIENCE:
         ranked = sorted(found.items(), key=lambda kv: -kv[1])[:3]
         base = np.array(ranked[tries % len(ranked)][0], dtype=np.int64)
-        if len(base) < 2:
-            tries += 1
+        if len(base) < 2:  # a one-letter key has no letters to perturb: count it and go on
+            tries, since_best = tries + 1, since_best + 1
             continue
         key = base.copy()
         m = max(1, len(key) // 3)

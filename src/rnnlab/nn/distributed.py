@@ -46,11 +46,6 @@ def is_main() -> bool:
     return rank() == 0
 
 
-def barrier() -> None:
-    if active():
-        dist.barrier()
-
-
 def cleanup() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()

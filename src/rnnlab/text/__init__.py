@@ -23,7 +23,6 @@ from rnnlab.text.pairs import (
     length_batches,
     make_pairs,
     read_pairs,
-    restore_case,
     stream_columns,
 )
 from rnnlab.text.vocab import PAD, Vocab, pad
@@ -53,7 +52,6 @@ __all__ = [
     "pad",
     "phrases",
     "read_pairs",
-    "restore_case",
     "sentences",
     "split",
     "stream_columns",

@@ -27,7 +27,6 @@ __all__ = [
     "length_batches",
     "make_pairs",
     "read_pairs",
-    "restore_case",
     "stream_columns",
 ]
 
@@ -78,7 +77,7 @@ def _cased(ch: str) -> int:
 def case_follows(pairs: Sequence[tuple[str, str]]) -> bool:
     """True when, at every position where either the cipher or the plain character has a case,
     both have the same case. Then the model can work on folded (lowercase) text and the case of
-    its output can be restored from its input, as restore_case() does."""
+    its output can be restored from its input, as the decoder does."""
     return all(
         _cased(a) == _cased(b) for c, p in pairs for a, b in zip(c, p, strict=False) if a != b
     )
@@ -91,17 +90,6 @@ def fold(text: str) -> str:
     if len(low) == len(text):
         return low
     return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-
-
-def restore_case(text: str, like: str) -> str:
-    """`text` with each character uppercased where the same position of `like` is uppercase
-    (when its uppercase form is one character). len(text) == len(like)."""
-    if len(text) != len(like):
-        raise InputError(f"restore_case needs equal lengths; got {len(text)} and {len(like)}")
-    return "".join(
-        t.upper() if u.isupper() and len(t.upper()) == 1 else t
-        for t, u in zip(text, like, strict=True)
-    )
 
 
 @dataclass
