@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from common import report  # noqa: E402
 
-from rnnlab.nn.pipeline import dataset_from_pairs  # noqa: E402
+from rnnlab.nn.datasets import dataset_from_pairs  # noqa: E402
 from rnnlab.text.classic import write_pairs  # noqa: E402
 from rnnlab.text.pairs import read_pairs  # noqa: E402
 
@@ -62,17 +62,25 @@ def keras_recipe(ds, epochs: int) -> dict:
 
 
 def rnnlab_model(ds, kind: str) -> dict:
+    import dataclasses
+
     import torch
 
+    from rnnlab.nn import recipes
+    from rnnlab.nn.data import phrase_data
     from rnnlab.nn.models import build_model, count_parameters
-    from rnnlab.nn.pipeline import model_config, train_options
     from rnnlab.nn.train import fit
 
+    config = recipes.decipher_config(pairs=("plain", "cipher"), model=kind,
+                                     eval_every=10 if kind == "char" else 50,
+                                     target_accuracy=1.0 if kind == "char" else None)  # fmt: skip
+    sizes = {"src_vocab": ds.src_vocab.size, "tgt_vocab": ds.tgt_vocab.size}
     torch.manual_seed(0)
-    model = build_model(model_config(kind, ds))
-    opts = train_options(kind, eval_every=10 if kind == "char" else 50,
-                         target_accuracy=1.0 if kind == "char" else None)  # fmt: skip
-    h = fit(model, ds.encode(ds.train_pairs), ds.encode(ds.val_pairs), opts)
+    model = build_model(dataclasses.replace(config.model, **sizes))
+    opts = config.training
+    data = phrase_data(ds.encode(ds.train_pairs), ds.encode(ds.val_pairs), opts.batch_size,
+                       opts.seed, opts.group_by_length)  # fmt: skip
+    h = fit(model, data, opts)
     to95 = next(
         (r["train_seconds"] for r in h.records if r["val_char_accuracy"] >= 0.95), float("nan")
     )

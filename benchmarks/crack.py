@@ -12,7 +12,7 @@ the comedies were used while tuning, so the benchmark draws from the other plays
 
 Peers, run on the same ciphertexts when importable: subbreaker (substitution),
 vigenere-solver-ng (Vigenere) and ciphey (all; it needs Python 3.8). The learned key-agnostic
-decipherers (keyless_*.safetensors) join the Caesar and affine rows.
+decipherers (the keyless_* runs) join the Caesar and affine rows.
 """
 
 from __future__ import annotations
@@ -235,18 +235,11 @@ def _learned(decipherer, ciphertext: str) -> tuple[str, float]:
 
 
 def _keyless_models() -> dict:
-    """The shipped key-agnostic decipherers, if their weights and torch are there."""
-    from importlib import resources
+    """The shipped key-agnostic decipherers (numpy), where their run folders are there."""
+    from rnnlab.crack.keyless import shipped_keyless
 
-    out = {}
-    data = resources.files("rnnlab") / "data"
-    for family in ("caesar", "affine"):
-        w, c = data / f"keyless_{family}.safetensors", data / f"keyless_{family}.json"
-        if w.is_file() and c.is_file():
-            from rnnlab.crack.keyless import load_keyless
-
-            out[family] = load_keyless(Path(str(w)), Path(str(c)))
-    return out
+    found = {family: shipped_keyless(family) for family in ("caesar", "affine")}
+    return {family: d for family, d in found.items() if d is not None}
 
 
 def _write(out: Path, results: list, limit: float, n, stem: str | None) -> None:

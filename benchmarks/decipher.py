@@ -21,8 +21,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from common import median, report  # noqa: E402
 
-from rnnlab.nn.checkpoint import load_run  # noqa: E402
 from rnnlab.nn.decode import Decipherer  # noqa: E402
+from rnnlab.nn.runs import load_run  # noqa: E402
 from rnnlab.text.ciphers import Caesar  # noqa: E402
 from rnnlab.text.corpus import default_text  # noqa: E402
 

@@ -30,8 +30,9 @@ from common import machine, table  # noqa: E402
 
 from rnnlab.errors import RnnlabError  # noqa: E402
 from rnnlab.fileio import atomic_write_json  # noqa: E402
-from rnnlab.nn.checkpoint import load_run, read_history  # noqa: E402
 from rnnlab.nn.decode import Decipherer  # noqa: E402
+from rnnlab.nn.runfile import read_history  # noqa: E402
+from rnnlab.nn.runs import load_run  # noqa: E402
 from rnnlab.text._codepoints import code_points  # noqa: E402
 from rnnlab.text.ciphers import make_cipher  # noqa: E402
 from rnnlab.text.corpus import default_text, load_text  # noqa: E402
@@ -52,34 +53,26 @@ QUICK_LENGTHS = (100, 1_000, 10_000)
 
 def train(name: str, quick: bool, runs: Path | None, seed: int = 0) -> Path | dict:
     """Train model `name` on the built-in corpus; its run folder (with --runs) or its parts."""
+    import tempfile
+
+    from rnnlab.nn import jobs, recipes
+
     cipher, key, _ = MODELS[name]
-    c = make_cipher(cipher, key)
     out = runs / name if runs else None
-    if cipher == "caesar":
-        from rnnlab.nn import pipeline
-
-        limit = 400 if quick else None
-        ds = pipeline.dataset_from_text(default_text(), c, seed=seed, limit=limit)
-        mcfg = pipeline.model_config("char", ds)
-        given = {"epochs": 3, "batch_size": 32} if quick else {}
-        opts = pipeline.train_options("char", target_accuracy=1.0, seed=seed, **given)
-        res = pipeline.train_decipherer(ds, mcfg, opts, out)
-        parts = {"model": res.model, "src": ds.src_vocab, "tgt": ds.tgt_vocab, "memory": False}
-        parts |= {"fold_case": ds.fold_case, "max_len": ds.max_len}
-    else:
-        from rnnlab.nn.models import ModelConfig
-        from rnnlab.nn.streams import stream_dataset, stream_recipe, train_stream_decipherer
-
-        text = default_text()[:40_000] if quick else default_text()
-        data = stream_dataset(text, c, source={"corpus": "default"})
-        given = {"epochs": 2, "hidden": 32, "columns": 16} if quick else {}
-        sizes, opts = stream_recipe(c.name, seed=seed, **given)
-        mcfg = ModelConfig(
-            kind="char", src_vocab=data.src_vocab.size, tgt_vocab=data.tgt_vocab.size, **sizes
-        )
-        res = train_stream_decipherer(data, mcfg, opts, out)
-        parts = {"model": res.model, "src": data.src_vocab, "tgt": data.tgt_vocab, "memory": True}
-        parts |= {"fold_case": data.fold_case, "max_len": opts.k2}
+    with tempfile.TemporaryDirectory() as tmp:
+        if cipher == "caesar":
+            given = {"limit": 400, "epochs": 3, "batch_size": 32} if quick else {}
+            given |= {"target_accuracy": 1.0}
+        else:
+            given = {"epochs": 2, "hidden": 32, "batch_size": 16} if quick else {}
+            if quick:  # the first 40,000 characters of the corpus
+                given["corpus"] = str(Path(tmp) / "corpus.txt")
+                Path(given["corpus"]).write_text(default_text()[:40_000], encoding="utf-8")
+        config = recipes.decipher_config(cipher=cipher, key=key, seed=seed, **given)
+        res = jobs.train_run(config, out)
+    v = res.prepared.vocabs
+    parts = {"model": res.model, "src": v.source, "tgt": v.target, "memory": config.memory}
+    parts |= {"fold_case": v.fold_case, "max_len": v.max_len}
     parts |= {"train_seconds": res.history.train_seconds, "parameters": res.parameters}
     return out if out else parts
 
@@ -95,11 +88,10 @@ def decipherer(model: Path | dict) -> tuple[Decipherer, dict]:
     history = read_history(model)
     seconds = history[-1]["train_seconds"] if history else float("nan")
     params = sum(p.numel() for p in run.model.parameters())
-    seed = int(run.config.get("training", {}).get("seed", 0))
-    facts = {"train_seconds": seconds, "parameters": params, "memory": run.memory, "seed": seed}
-    data = run.config.get("data", {})
-    if "cipher" in data:  # the run's own cipher and key, whatever its name here
-        facts |= {"cipher": data["cipher"], "key": data.get("key")}
+    facts = {"train_seconds": seconds, "parameters": params, "memory": run.memory,
+             "seed": run.config.training.seed}  # fmt: skip
+    if run.config.cipher is not None:  # the run's own cipher and key, whatever its name here
+        facts |= {"cipher": run.config.cipher.name, "key": run.config.cipher.key}
     return Decipherer.from_run(run), facts
 
 
@@ -110,7 +102,7 @@ def corpus_test_text(cipher, memory: bool, seed: int = 0) -> str:
         from rnnlab.nn.streams import stream_dataset
 
         return stream_dataset(default_text(), cipher).test_text
-    from rnnlab.nn.pipeline import dataset_from_text
+    from rnnlab.nn.datasets import dataset_from_text
 
     ds = dataset_from_text(default_text(), cipher, seed=seed)
     return "\n".join(p for _, p in ds.test_pairs) + "\n"

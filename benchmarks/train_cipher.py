@@ -10,19 +10,23 @@ training steps only (validation excluded); --cli also times `rnnlab train` to 10
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import median, report  # noqa: E402
 
+from rnnlab.nn import recipes  # noqa: E402
+from rnnlab.nn.data import PhraseBatches, TrainData  # noqa: E402
+from rnnlab.nn.datasets import dataset_from_pairs  # noqa: E402
 from rnnlab.nn.models import build_model  # noqa: E402
-from rnnlab.nn.pipeline import dataset_from_pairs, model_config, train_options  # noqa: E402
 from rnnlab.nn.train import fit  # noqa: E402
 from rnnlab.text.classic import write_pairs  # noqa: E402
 from rnnlab.text.pairs import read_pairs  # noqa: E402
@@ -32,24 +36,45 @@ COLUMNS = ("model", "seeds", "to_0.95_s", "to_0.99_s", "to_1.00_s", "final_acc",
            "train_s")  # fmt: skip
 
 
-def one(kind: str, ds, seed: int) -> dict:
+class FixedBatches(PhraseBatches):
+    """rnnlab 0.1.0's batching, for comparison: the same length-sorted batches every epoch, only
+    their order shuffled."""
+
+    def epoch(self, epoch: int):
+        batches = PhraseBatches(self.data, self.batch_size, None).epoch(0)
+        order = np.random.default_rng(self.seed * 100_003 + epoch).permutation(len(batches))
+        return [batches[i] for i in order]
+
+
+BATCHING = {"anew": PhraseBatches, "fixed": FixedBatches,
+            "shuffle": lambda *a: PhraseBatches(*a, by_length=False)}  # fmt: skip
+
+
+def one(kind: str, ds, seed: int, batching: str = "recipe") -> dict:
     train, val = ds.encode(ds.train_pairs), ds.encode(ds.val_pairs)
-    torch.manual_seed(seed)
-    model = build_model(model_config(kind, ds))
     every = 10 if kind == "char" else 50
-    opts = train_options(
-        kind, seed=seed, eval_every=every, target_accuracy=1.0 if kind == "char" else None
+    target = 1.0 if kind == "char" else None
+    config = recipes.decipher_config(
+        pairs=("plain", "cipher"), model=kind, seed=seed, eval_every=every, target_accuracy=target
     )
+    opts = config.training
+    sizes = {"src_vocab": ds.src_vocab.size, "tgt_vocab": ds.tgt_vocab.size}
+    torch.manual_seed(seed)
+    model = build_model(dataclasses.replace(config.model, **sizes))
+    if batching == "recipe":
+        batching = "anew" if opts.group_by_length else "shuffle"
+    batches = BATCHING[batching](train, opts.batch_size, seed)
+    data = TrainData(batches, PhraseBatches(val, 1024, None).epoch(0))
     t0 = time.perf_counter()
     steps_per_epoch = [1]
 
     def on_event(e):
         steps_per_epoch[0] = e.steps_per_epoch
 
-    h = fit(model, train, val, opts, callback=on_event)
+    h = fit(model, data, opts, on_event)
     wall = time.perf_counter() - t0
-    row = {"model": kind, "seed": seed, "final_acc": h.records[-1]["val_char_accuracy"],
-           "train_s": h.train_seconds, "wall_s": wall}  # fmt: skip
+    row = {"model": f"{kind} ({batching})", "seed": seed, "train_s": h.train_seconds,
+           "final_acc": h.records[-1]["val_char_accuracy"], "wall_s": wall}  # fmt: skip
     for t in TARGETS:
         hit = next(
             (r["train_seconds"] for r in h.records if r["val_char_accuracy"] >= t), float("nan")
@@ -79,15 +104,26 @@ def main() -> None:
     ap.add_argument("--models", default="seed,char")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--cli", action="store_true", help="also time `rnnlab train` end to end")
+    ap.add_argument(
+        "--batching",
+        default="recipe",
+        help="comma-separated: recipe, anew (length groups formed anew each epoch), "
+        "fixed (rnnlab 0.1.0: the same groups, reordered) or shuffle (no grouping)",
+    )
+    ap.add_argument(
+        "--pairs", nargs=2, type=Path, metavar=("PLAIN", "CIPHER"),
+        help="train on these files instead of 10,000 classic-style phrases",
+    )  # fmt: skip
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
     with tempfile.TemporaryDirectory() as d:
-        plain, cipher = write_pairs(Path(d), n=10_000, shift=3, seed=0)
+        plain, cipher = a.pairs or write_pairs(Path(d), n=10_000, shift=3, seed=0)
         ds = dataset_from_pairs(read_pairs(plain, cipher))
-        rows = [one(k, ds, s) for k in a.models.split(",") for s in range(a.seeds)]
+        names = [(k, b) for k in a.models.split(",") for b in a.batching.split(",")]
+        rows = [one(k, ds, s, b) for k, b in names for s in range(a.seeds)]
         summary = []
-        for k in a.models.split(","):
+        for k in dict.fromkeys(r["model"] for r in rows):
             rs = [r for r in rows if r["model"] == k]
             medians = {c: median([r[c] for r in rs]) for c in COLUMNS[2:]}
             summary.append({"model": k, "seeds": len(rs), **medians})

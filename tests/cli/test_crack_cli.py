@@ -103,9 +103,8 @@ def test_vigenere_search_on_a_caesar_text_ends_well_inside_its_time_limit(capsys
         "the road. Nobody was hurt, and by noon the children were climbing through its branches."
     )
     t0 = time.monotonic()
-    code, out, _ = run(
-        capsys, "crack", "--cipher", "vigenere", "-t", "20", make_cipher("caesar", "3").encrypt(text)
-    )
+    cipher = make_cipher("caesar", "3").encrypt(text)
+    code, out, _ = run(capsys, "crack", "--cipher", "vigenere", "-t", "20", cipher)
     assert code == 0 and out.splitlines()[0] == text
     assert "key: D " in out
     assert time.monotonic() - t0 < 5.0

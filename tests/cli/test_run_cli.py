@@ -69,7 +69,8 @@ def test_train_from_pairs_then_evaluate(tmp_path, capsys):
     ]
     assert main(argv) == 0
     cfg = json.loads((out / "config.json").read_text())
-    assert cfg["data"]["pairs"] == [str(plain), str(ciph)] and cfg["fold_case"] is True
+    vocab = json.loads((out / "vocab.json").read_text())
+    assert cfg["data"]["pairs"] == [str(plain), str(ciph)] and vocab["fold_case"] is True
     assert main(argv) == 2  # the run exists: never overwritten
     assert "already holds a run" in capsys.readouterr().err
 

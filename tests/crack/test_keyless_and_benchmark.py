@@ -11,16 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlab.crack.keyless import (
-    KeylessConfig,
-    KeylessDecipherer,
-    family_maps,
-    load_keyless,
-    save_keyless,
-    train_keyless,
-)
+from rnnlab.crack.keyless import KeylessDecipherer, load_keyless
 from rnnlab.errors import InputError
+from rnnlab.nn import datasets, jobs, recipes
 from rnnlab.text.ciphers import make_cipher
+from rnnlab.text.letters import family_maps
 
 from .conftest import LONG, MEDIUM
 
@@ -38,10 +33,11 @@ def test_family_maps_are_every_key_once() -> None:
 
 
 def test_keyed_reading_is_the_decryption_under_one_family_key(tmp_path: Path) -> None:
-    cfg = KeylessConfig(family="caesar", embed=4, hidden=8, steps=3, batch=4)
-    model = train_keyless([MEDIUM, LONG, "a short phrase here", "and another one"] * 2, cfg)
-    save_keyless(model, cfg, tmp_path / "k.safetensors", tmp_path / "k.json")
-    d = load_keyless(tmp_path / "k.safetensors", tmp_path / "k.json")
+    config = recipes.keyless_config("caesar", embed=4, hidden=8, steps=3, batch_size=4)
+    texts = [MEDIUM, LONG, "a short phrase here", "and another one"] * 2
+    prepared = jobs.Prepared(config, datasets.keyless_data(texts, "caesar", 4, 3, 0))
+    jobs.train_run(config, tmp_path / "k", prepared=prepared)
+    d = load_keyless(tmp_path / "k")
     assert isinstance(d, KeylessDecipherer)
     cipher = make_cipher("caesar", 5).encrypt(MEDIUM)
     guess = d.decipher(cipher, keyed=True)

@@ -1,10 +1,8 @@
 import pytest
 import torch
 
+from rnnlab.nn import jobs, recipes
 from rnnlab.nn.decode import Decipherer
-from rnnlab.nn.pipeline import dataset_from_text, model_config, train_decipherer, train_options
-from rnnlab.text.ciphers import Caesar
-from rnnlab.text.corpus import default_text
 
 pytestmark = [
     pytest.mark.cuda,
@@ -13,14 +11,13 @@ pytestmark = [
 
 
 def test_training_and_deciphering_on_cuda_match_the_cpu_closely():
-    ds = dataset_from_text(default_text(), Caesar(3), limit=400)
     results = {}
     for device in ("cpu", "cuda"):
-        opts = train_options("char", epochs=3, batch_size=32, device=device)
-        results[device] = train_decipherer(ds, model_config("char", ds), opts, None)
+        config = recipes.decipher_config(cipher="caesar", key="3", limit=400, epochs=3,
+                                         batch_size=32, device=device)  # fmt: skip
+        results[device] = jobs.train_run(config, None)
     assert results["cuda"].val_accuracy > 0.95
     assert abs(results["cuda"].val_accuracy - results["cpu"].val_accuracy) < 0.05
-    dec = Decipherer(
-        results["cuda"].model, ds.src_vocab, ds.tgt_vocab, fold_case=True, device="cuda"
-    )
+    v = results["cuda"].prepared.vocabs
+    dec = Decipherer(results["cuda"].model, v.source, v.target, fold_case=True, device="cuda")
     assert dec.decipher("Dqg wzr") == "And two"

@@ -95,8 +95,9 @@ def test_streamed_output_equals_whole_text_output(memory, chunk):
 
 
 def test_folded_gru_gives_the_models_logits_and_state():
+    from rnnlab.nn.config import ModelConfig
     from rnnlab.nn.decode import FoldedGRU
-    from rnnlab.nn.models import ModelConfig, build_model
+    from rnnlab.nn.models import build_model
 
     torch.manual_seed(0)
     model = build_model(

@@ -8,21 +8,22 @@ WORKER = textwrap.dedent(
     """
     import sys, torch
     from safetensors.torch import save_file
-    from rnnlab.nn import distributed
+    from rnnlab.nn import distributed, jobs, recipes
+    from rnnlab.nn.data import phrase_data
     from rnnlab.nn.models import build_model
-    from rnnlab.nn.pipeline import dataset_from_text, model_config
-    from rnnlab.nn.train import TrainOptions, fit
-    from rnnlab.text.ciphers import Caesar
-    from rnnlab.text.corpus import default_text
+    from rnnlab.nn.train import fit
 
     torch.set_num_threads(1)
     rank, world = distributed.setup("cpu")
     assert world == 2
-    ds = dataset_from_text(default_text(), Caesar(3), limit=160)
+    config = recipes.decipher_config(cipher="caesar", key="3", limit=160, hidden=8, embed=4,
+                                     epochs=2, batch_size=8)
+    p = jobs.prepare(config)
     torch.manual_seed(100 + rank)  # different starting weights: DDP must make them agree
-    model = build_model(model_config("char", ds, hidden=8, embed=4))
+    model = build_model(p.config.model)
     seen = []
-    fit(model, ds.encode(ds.train_pairs), None, TrainOptions(epochs=2, batch_size=8),
+    data = phrase_data(p.dataset.encode(p.dataset.train_pairs), None, 8, 0)
+    fit(model, data, config.training,
         callback=lambda e: seen.append(e.step) if e.kind == "step" else None)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()},
               f"{sys.argv[1]}/rank{rank}.safetensors")

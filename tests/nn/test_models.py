@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from rnnlab.nn.models import ModelConfig, build_model, count_parameters, layer_table
+from rnnlab.nn.config import ModelConfig, layer_table
+from rnnlab.nn.models import build_model, count_parameters
 
 
 def test_seed_model_has_14554_parameters_as_in_the_assignment():

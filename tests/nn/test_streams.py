@@ -8,18 +8,16 @@ import pytest
 import torch
 
 from rnnlab.cli import main
-from rnnlab.nn.checkpoint import load_run
+from rnnlab.nn import jobs, recipes
+from rnnlab.nn.config import TrainOptions
+from rnnlab.nn.data import IGNORE, Piece
 from rnnlab.nn.decode import Decipherer
-from rnnlab.nn.models import ModelConfig, build_model
-from rnnlab.nn.streams import (
-    StreamOptions,
-    _keep,
-    evaluate_messages,
-    stream_dataset,
-    stream_recipe,
-    train_stream_decipherer,
-)
-from rnnlab.text.ciphers import Autokey, Vigenere, make_cipher
+from rnnlab.nn.models import build_model
+from rnnlab.nn.runs import load_run
+from rnnlab.nn.schedule import cosine
+from rnnlab.nn.streams import stream_dataset
+from rnnlab.nn.train import evaluate, keep_rows
+from rnnlab.text.ciphers import Vigenere, make_cipher
 from rnnlab.text.corpus import default_text
 from rnnlab.text.pairs import fold
 
@@ -38,20 +36,29 @@ def text() -> str:
     return default_text()[:24_000]
 
 
-def tiny(data, **given):
-    sizes, opts = stream_recipe(data.cipher.name, **given)
-    vocab = {"src_vocab": data.src_vocab.size, "tgt_vocab": data.tgt_vocab.size}
-    return ModelConfig(kind="char", **vocab, **sizes), opts
+def tiny(corpus, cipher: str, key: str, **given):
+    """A stream run's config on the text in the file `corpus`."""
+    return recipes.decipher_config(cipher=cipher, key=key, corpus=str(corpus), **given)
+
+
+def pieces(src, tgt) -> list[Piece]:
+    return [Piece(src, np.where(tgt == 0, IGNORE, tgt))]
 
 
 @pytest.fixture(scope="module")
-def bd_run(tmp_path_factory, text):
+def corpus(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("corpus") / "corpus.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def bd_run(tmp_path_factory, corpus):
     """A run trained on a two-letter Vigenere key (a few seconds)."""
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("runs") / "bd"
-    data = stream_dataset(text, Vigenere("BD"))
-    mcfg, opts = tiny(data, hidden=64, embed=16, epochs=20, columns=16, lr=2e-2)
-    res = train_stream_decipherer(data, mcfg, opts, out)
+    config = tiny(corpus, "vigenere", "BD", hidden=64, embed=16, epochs=20, batch_size=16, lr=2e-2)
+    res = jobs.train_run(config, out)
     return out, res
 
 
@@ -64,7 +71,7 @@ def test_the_corpus_is_cut_into_contiguous_parts_and_the_alphabet_is_known(text)
 
 def test_every_message_of_an_epoch_is_enciphered_from_the_key_start(text):
     data = stream_dataset(text, Vigenere("LEMON"))
-    opts = StreamOptions(columns=8, segment=100, restart=0.5, noise=0.0, k1=50, k2=50)
+    opts = TrainOptions(batch_size=8, segment=100, restart=0.5, noise=0.0, k1=50, k2=50)
     src, tgt, starts = data.epoch_columns(opts, epoch=3)
     B, T = src.shape
     assert B == 8 and T % 100 == 0 and starts.shape == (8, T // 100)
@@ -81,18 +88,18 @@ def test_every_message_of_an_epoch_is_enciphered_from_the_key_start(text):
 
 def test_by_default_every_message_is_one_segment_of_100_characters(text):
     data = stream_dataset(text, Vigenere("LEMON"))
-    src, tgt, starts = data.epoch_columns(StreamOptions(columns=4), 0)
+    src, tgt, starts = data.epoch_columns(TrainOptions(batch_size=4), 0)
     assert starts.all() and src.shape[1] == 100 * starts.shape[1]
     for i in range(0, src.shape[1], 100):
         plain = data.tgt_vocab.decode(tgt[0, i : i + 100])
         assert data.src_vocab.decode(src[0, i : i + 100]) == fold(data.cipher.encrypt(plain))
-    never = data.epoch_columns(StreamOptions(columns=4, restart=0.0), 0)[2]
+    never = data.epoch_columns(TrainOptions(batch_size=4, restart=0.0), 0)[2]
     assert never[:, 0].all() and not never[:, 1:].any()
 
 
 def test_an_epoch_depends_only_on_seed_and_epoch(text):
     data = stream_dataset(text, Vigenere("LEMON"))
-    opts = StreamOptions(columns=4, noise=0.02)
+    opts = TrainOptions(batch_size=4, noise=0.02)
     a, b = data.epoch_columns(opts, 1), data.epoch_columns(opts, 1)
     c = data.epoch_columns(opts, 2)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
@@ -101,41 +108,45 @@ def test_an_epoch_depends_only_on_seed_and_epoch(text):
 
 def test_noise_replaces_about_that_fraction_of_characters(text):
     data = stream_dataset(text, Vigenere("LEMON"))
-    clean = data.epoch_columns(StreamOptions(columns=4, restart=0.0, noise=0.0), 0)[1]
-    noisy = data.epoch_columns(StreamOptions(columns=4, restart=0.0, noise=0.1), 0)[1]
+    clean = data.epoch_columns(TrainOptions(batch_size=4, restart=0.0, noise=0.0), 0)[1]
+    noisy = data.epoch_columns(TrainOptions(batch_size=4, restart=0.0, noise=0.1), 0)[1]
     changed = float((clean != noisy).mean())
     assert 0.08 < changed < 0.11  # a few draws give back the same character
 
 
 @pytest.mark.parametrize(
     "bad",
-    [{"k1": 60, "k2": 50}, {"k2": 150, "segment": 100}, {"restart": 1.5}, {"noise": -0.1},
-     {"lr": 0.0}, {"columns": 0}, {"target_accuracy": 99.9}],
+    [{"k1": 60, "k2": 50}, {"k2": 150, "k1": 50, "segment": 100}, {"restart": 1.5},
+     {"noise": -0.1}, {"lr": 0.0}, {"batch_size": 0}, {"target_accuracy": 99.9}],
 )  # fmt: skip
 def test_bad_options_are_refused_with_a_message(bad):
-    with pytest.raises(ValueError, match=next(iter(bad)).split("_")[0]):
-        StreamOptions(**bad)
+    word = {"k2": "k1", "lr": "learning rate", "batch": "batch size"}
+    name = next(iter(bad)).split("_")[0]
+    with pytest.raises(ValueError, match=word.get(name, name)):
+        TrainOptions(**bad)
 
 
 def test_the_learning_rate_falls_along_a_cosine_from_lr_to_lr_end():
-    o = StreamOptions(epochs=11, lr=1e-2, lr_end=1e-4)
-    assert o.lr_at(0) == pytest.approx(1e-2) and o.lr_at(10) == pytest.approx(1e-4)
-    assert o.lr_at(5) == pytest.approx((1e-2 + 1e-4) / 2)
-    assert StreamOptions.from_json(o.to_json()) == o
+    assert cosine(1e-2, 1e-4, 10, 0) == pytest.approx(1e-2)
+    assert cosine(1e-2, 1e-4, 10, 10) == pytest.approx(1e-4)
+    assert cosine(1e-2, 1e-4, 10, 5) == pytest.approx((1e-2 + 1e-4) / 2)
+    o = TrainOptions(epochs=11, lr=1e-2, lr_end=1e-4, schedule="cosine")
+    assert TrainOptions.from_json(o.to_json()) == o
 
 
 def test_a_new_message_zeroes_the_state_of_its_column_only():
     h = torch.ones(1, 3, 2)
     keep = torch.tensor([True, False, True])
-    assert _keep(h, keep)[0, :, 0].tolist() == [1.0, 0.0, 1.0]
-    c = _keep((h, 2 * h), keep)
-    assert c[1][0, :, 1].tolist() == [2.0, 0.0, 2.0] and _keep(None, keep) is None
+    assert keep_rows(h, keep)[0, :, 0].tolist() == [1.0, 0.0, 1.0]
+    c = keep_rows((h, 2 * h), keep)
+    assert c[1][0, :, 1].tolist() == [2.0, 0.0, 2.0] and keep_rows(None, keep) is None
 
 
 def test_the_recipe_gives_memory_ciphers_an_lstm_and_takes_overrides():
-    sizes, opts = stream_recipe("autokey", hidden=64, k1=25, k2=50, epochs=None)
-    assert sizes["cell"] == "lstm" and sizes["hidden"] == 64
-    assert (opts.k1, opts.k2, opts.epochs) == (25, 50, 40)
+    config = recipes.decipher_config(cipher="autokey", key="K", hidden=64, k1=25, k2=50)
+    assert config.model.cell == "lstm" and config.model.hidden == 64
+    t = config.training
+    assert (t.k1, t.k2, t.epochs) == (25, 50, 40) and config.memory
 
 
 def test_stream_training_learns_a_two_letter_vigenere_key(bd_run):
@@ -143,15 +154,15 @@ def test_stream_training_learns_a_two_letter_vigenere_key(bd_run):
     assert res.history.stopped == "epochs" and len(res.history.records) == 20
     assert res.val_accuracy > 0.99 and res.test_accuracy > 0.99
     run = load_run(out)
-    assert run.memory and run.config["training"]["mode"] == "stream"
+    assert run.memory and run.config.data.stream and run.config.training.schedule == "cosine"
 
 
 def test_accuracy_holds_from_short_to_long_messages(bd_run, text):
     out, _ = bd_run
     data = stream_dataset(text, Vigenere("BD"))
     model = load_run(out).model
-    short = evaluate_messages(model, [data.messages(data.test_text, 100)])
-    whole = evaluate_messages(model, [data.messages(data.val_text + data.test_text)])
+    short = evaluate(model, pieces(*data.messages(data.test_text, 100)))
+    whole = evaluate(model, pieces(*data.messages(data.val_text + data.test_text)))
     assert whole.chars > 2_000 and short.char_accuracy > 0.98 and whole.char_accuracy > 0.98
 
 
@@ -186,21 +197,18 @@ def test_decipher_and_evaluate_work_on_a_stream_run(bd_run, text, tmp_path, caps
     assert '"char_accuracy": 0.9' in capsys.readouterr().out
 
 
-def test_a_resumed_run_ends_at_the_same_weights(tmp_path, text):
-    data = stream_dataset(text, Autokey("K"))
-    mcfg, opts = tiny(data, hidden=16, embed=8, epochs=3, columns=8)
-    whole = train_stream_decipherer(data, mcfg, opts, tmp_path / "a").model
+def test_a_resumed_run_ends_at_the_same_weights(tmp_path, corpus):
+    config = tiny(corpus, "autokey", "K", hidden=16, embed=8, epochs=3, batch_size=8)
+    whole = jobs.train_run(config, tmp_path / "a").model
     epochs_done = []
-    stopped = train_stream_decipherer(
-        data,
-        mcfg,
-        opts,
+    stopped = jobs.train_run(
+        config,
         tmp_path / "b",
         callback=lambda e: e.kind == "epoch" and epochs_done.append(e.epoch),
         should_stop=lambda: len(epochs_done) == 1,
     )
     assert stopped.history.stopped == "interrupted" and stopped.history.epoch == 1
-    resumed = train_stream_decipherer(data, mcfg, opts, tmp_path / "b", resume=True)
+    resumed = jobs.resume_run(tmp_path / "b")
     assert resumed.history.stopped == "epochs"
     for (name, a), b in zip(whole.state_dict().items(), resumed.model.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name
@@ -220,20 +228,15 @@ def test_train_streams_memory_ciphers_by_default_and_phrases_on_request(tmp_path
     k = ["--k1", "25", "--k2", "50", "--batch-size", "8", "--out", str(tmp_path / "c")]
     assert main([*common, "--cipher", "caesar", "--key", "3", "--stream", *k]) == 0
     run = load_run(tmp_path / "c")
-    assert run.memory and run.config["training"]["k1"] == 25
-    assert run.config["training"]["columns"] == 8
+    assert run.memory and run.config.training.k1 == 25
+    assert run.config.training.batch_size == 8
 
 
-def test_train_resume_finishes_an_interrupted_stream_run(tmp_path, text, capsys):
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text(text)
-    data = stream_dataset(text, Vigenere("BD"), source={"corpus": str(corpus)})
-    mcfg, opts = tiny(data, hidden=8, embed=8, epochs=3, columns=8)
+def test_train_resume_finishes_an_interrupted_stream_run(tmp_path, corpus, capsys):
+    config = tiny(corpus, "vigenere", "BD", hidden=8, embed=8, epochs=3, batch_size=8)
     done = []
-    first = train_stream_decipherer(
-        data,
-        mcfg,
-        opts,
+    first = jobs.train_run(
+        config,
         tmp_path / "r",
         callback=lambda e: e.kind == "epoch" and done.append(e.epoch),
         should_stop=lambda: len(done) == 2,
@@ -251,6 +254,7 @@ def test_train_resume_finishes_an_interrupted_stream_run(tmp_path, text, capsys)
         (["--cipher", "caesar", "--key", "3", "--k1", "10"], "--k1/--k2 apply to stream"),
         (["--pairs", "a.txt", "b.txt", "--stream"], "--stream needs --cipher"),
         (["--cipher", "vigenere", "--key", "ab", "--model", "seed"], "uses the char model"),
+        (["--cipher", "caesar", "--key", "3", "--k2", "80"], "--k1/--k2 apply to stream"),
         (["--cipher", "vigenere", "--key", "ab", "--k1", "80"], "k1 <= k2"),
         (["--cipher", "autokey", "--key", "4"], "autokey key must be"),
     ],
@@ -261,17 +265,17 @@ def test_train_refuses_stream_options_that_cannot_apply(args, message, tmp_path,
 
 
 def test_make_cipher_knows_every_memory_cipher():
-    from rnnlab.nn.streams import MEMORY_CIPHERS
+    from rnnlab.nn.recipes import MEMORY_CIPHERS
 
     keys = {"vigenere": "LEMON", "autokey": "K", "progressive": "3,1"}
     assert {make_cipher(n, keys[n]).name for n in MEMORY_CIPHERS} == set(MEMORY_CIPHERS)
 
 
-def test_an_untrained_model_scores_low_so_the_accuracy_checks_can_fail(text):
+def test_an_untrained_model_scores_low_so_the_accuracy_checks_can_fail(text, corpus):
     data = stream_dataset(text, Vigenere("BD"))
-    mcfg, _ = tiny(data, hidden=16)
+    config = jobs.prepare(tiny(corpus, "vigenere", "BD", hidden=16)).config
     torch.manual_seed(0)
-    m = evaluate_messages(build_model(mcfg), [data.messages(data.test_text, 100)])
+    m = evaluate(build_model(config.model), pieces(*data.messages(data.test_text, 100)))
     assert m.char_accuracy < 0.5
 
 

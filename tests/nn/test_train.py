@@ -5,10 +5,12 @@ import pytest
 import torch
 
 from rnnlab.errors import TrainingError
-from rnnlab.nn import checkpoint
-from rnnlab.nn.models import ModelConfig, build_model
-from rnnlab.nn.pipeline import dataset_from_text, model_config, train_decipherer, train_options
-from rnnlab.nn.train import TrainOptions, evaluate, fit, masked_cross_entropy
+from rnnlab.nn import jobs, recipes, runfile
+from rnnlab.nn.config import ModelConfig, TrainOptions
+from rnnlab.nn.data import IGNORE, PhraseBatches, phrase_data
+from rnnlab.nn.datasets import dataset_from_text
+from rnnlab.nn.models import build_model
+from rnnlab.nn.train import cross_entropy, evaluate, fit
 from rnnlab.text.ciphers import make_cipher
 from rnnlab.text.corpus import default_text
 
@@ -18,12 +20,16 @@ def small_ds():
     return dataset_from_text(default_text(), make_cipher("caesar", 3), limit=240, seed=1)
 
 
-def test_masked_cross_entropy_ignores_padding():
+def small_config(**given):
+    return recipes.decipher_config(cipher="caesar", key="3", limit=240, **given)
+
+
+def test_cross_entropy_ignores_padding():
     logits = torch.randn(2, 4, 5)
-    tgt = torch.tensor([[1, 2, 0, 0], [3, 4, 1, 0]])
+    tgt = torch.tensor([[1, 2, IGNORE, IGNORE], [3, 4, 1, IGNORE]])
     changed = logits.clone()
     changed[0, 2:] = 100.0  # padded positions: anything
-    assert torch.allclose(masked_cross_entropy(logits, tgt), masked_cross_entropy(changed, tgt))
+    assert torch.allclose(cross_entropy(logits, tgt), cross_entropy(changed, tgt))
 
 
 def test_evaluate_counts_real_characters_and_whole_lines(small_ds):
@@ -31,34 +37,31 @@ def test_evaluate_counts_real_characters_and_whole_lines(small_ds):
     model = build_model(
         ModelConfig(src_vocab=small_ds.src_vocab.size, tgt_vocab=small_ds.tgt_vocab.size)
     )
-    m = evaluate(model, data)
+    m = evaluate(model, PhraseBatches(data, 1024, None).epoch(0))
     assert m.chars == int((data.tgt != 0).sum())
     assert 0.0 <= m.char_accuracy < 0.5  # untrained
     assert m.line_accuracy == 0.0
 
 
-def test_char_model_learns_caesar_to_high_accuracy_in_a_few_epochs(small_ds):
+def test_char_model_learns_caesar_to_high_accuracy_in_a_few_epochs():
     torch.manual_seed(0)
-    mcfg = model_config("char", small_ds)
-    res = train_decipherer(
-        small_ds, mcfg, train_options("char", epochs=8, batch_size=32, target_accuracy=0.995), None
-    )
+    config = small_config(epochs=8, batch_size=32, target_accuracy=0.995)
+    res = jobs.train_run(config, None)
     assert res.val_accuracy >= 0.99
     assert res.test_accuracy is not None and res.test_accuracy >= 0.98
 
 
-def test_training_is_reproducible_for_a_seed(small_ds):
-    opts = train_options("char", epochs=1, batch_size=32, seed=3)
-    a = train_decipherer(small_ds, model_config("char", small_ds), opts, None).model
-    b = train_decipherer(small_ds, model_config("char", small_ds), opts, None).model
+def test_training_is_reproducible_for_a_seed():
+    config = small_config(epochs=1, batch_size=32, seed=3)
+    a = jobs.train_run(config, None).model
+    b = jobs.train_run(config, None).model
     for (na, pa), (_, pb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert torch.allclose(pa, pb), na
 
 
-def test_interrupted_then_resumed_run_ends_at_the_same_weights(small_ds, tmp_path):
-    mcfg = model_config("char", small_ds, hidden=16)
-    opts = train_options("char", epochs=2, batch_size=32, seed=5)
-    whole = train_decipherer(small_ds, mcfg, opts, tmp_path / "whole").model
+def test_interrupted_then_resumed_run_ends_at_the_same_weights(tmp_path):
+    config = small_config(hidden=16, epochs=2, batch_size=32, seed=5)
+    whole = jobs.train_run(config, tmp_path / "whole").model
 
     calls = {"n": 0}
 
@@ -66,26 +69,27 @@ def test_interrupted_then_resumed_run_ends_at_the_same_weights(small_ds, tmp_pat
         calls["n"] += 1
         return calls["n"] > 5
 
-    part = train_decipherer(
-        small_ds, mcfg, opts, tmp_path / "part", should_stop=stop_after_five_steps
-    )
+    part = jobs.train_run(config, tmp_path / "part", should_stop=stop_after_five_steps)
     assert part.history.stopped == "interrupted"
-    assert (tmp_path / "part" / checkpoint.STATE).exists()
-    resumed = train_decipherer(small_ds, mcfg, opts, tmp_path / "part", resume=True)
+    assert (tmp_path / "part" / runfile.STATE).exists()
+    resumed = jobs.resume_run(tmp_path / "part")
     assert resumed.history.stopped == "epochs"
-    assert not (tmp_path / "part" / checkpoint.STATE).exists()
+    assert not (tmp_path / "part" / runfile.STATE).exists()
     for name, w in whole.state_dict().items():
         assert torch.allclose(w, resumed.model.state_dict()[name], atol=1e-6), name
 
 
 def test_non_finite_loss_stops_training_and_leaves_weights_untouched(small_ds):
-    model = build_model(model_config("char", small_ds))
+    model = build_model(
+        ModelConfig(src_vocab=small_ds.src_vocab.size, tgt_vocab=small_ds.tgt_vocab.size)
+    )
     before = {k: v.clone() for k, v in model.state_dict().items()}
     with torch.no_grad():
         model.out.bias.fill_(math.inf)
         before["out.bias"] = model.out.bias.clone()
+    data = phrase_data(small_ds.encode(small_ds.train_pairs), None, 64, 0)
     with pytest.raises(TrainingError, match="lower the learning rate"):
-        fit(model, small_ds.encode(small_ds.train_pairs), None, TrainOptions(epochs=1))
+        fit(model, data, TrainOptions(epochs=1))
     for k, v in model.state_dict().items():
         assert torch.equal(v, before[k]) or torch.isinf(v).all(), k
 
@@ -98,6 +102,8 @@ def test_non_finite_loss_stops_training_and_leaves_weights_untouched(small_ds):
         ({"target_accuracy": 99.0}, "1.0 for 100%"),
         ({"batch_size": 0}, "batch size"),
         ({"clip": 0.0}, "clip"),
+        ({"schedule": "linear"}, "schedule"),
+        ({"k2": 5}, "give --k1 with --k2"),
     ],
 )
 def test_train_options_reject_bad_values(kw, msg):
@@ -106,12 +112,28 @@ def test_train_options_reject_bad_values(kw, msg):
 
 
 def test_batches_group_similar_lengths_so_little_is_padding(small_ds):
-    from rnnlab.nn.train import make_batches
-
     data = small_ds.encode(small_ds.train_pairs)
-    batches = make_batches(data, 32, seed=0)
-    padded = sum(int((t == 0).sum()) for _, t in batches)
+    batches = PhraseBatches(data, 32, seed=0).epoch(0)
+    padded = sum(int((p.tgt == IGNORE).sum()) for p in batches)
     real = int((data.tgt != 0).sum())
     assert padded / (padded + real) < 0.1
-    assert sum(len(s) for s, _ in batches) == len(data.lengths)
-    assert np.all([s.shape == t.shape for s, t in batches])
+    assert sum(len(p.src) for p in batches) == len(data.lengths)
+    assert np.all([p.src.shape == p.tgt.shape for p in batches])
+
+
+def test_batches_are_formed_anew_every_epoch_not_only_reordered(small_ds):
+    data = small_ds.encode(small_ds.train_pairs)
+    batches = PhraseBatches(data, 32, seed=0)
+    members = [{tuple(map(tuple, p.src)) for p in batches.epoch(e)} for e in (0, 1)]
+    assert members[0] != members[1]  # the same lines grouped differently, not just shuffled
+    again = [p.src for p in batches.epoch(1)]
+    assert all(np.array_equal(a, b.src) for a, b in zip(again, batches.epoch(1)))
+
+
+def test_the_seed_recipe_reshuffles_fully_as_keras_and_char_groups_by_length(small_ds):
+    assert recipes.decipher_config(pairs=("p", "c"), model="char").training.group_by_length
+    seed = recipes.decipher_config(pairs=("p", "c"), model="seed").training
+    assert not seed.group_by_length and (seed.epochs, seed.batch_size, seed.lr) == (5, 32, 1e-3)
+    data = small_ds.encode(small_ds.train_pairs)
+    lengths = [(p.tgt != IGNORE).sum(1) for p in PhraseBatches(data, 32, 0, False).epoch(0)]
+    assert np.mean([np.ptp(n) for n in lengths]) > 20  # every length together: a full reshuffle

@@ -15,18 +15,20 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A valid run folder: an untrained char model (hidden 4) over lowercase letters, space and
     . , ! ? ' -- enough for every loading and deciphering path, trained or not."""
+    from dataclasses import replace
+
     import torch
 
-    from rnnlab.nn import checkpoint
-    from rnnlab.nn.models import ModelConfig, build_model
+    from rnnlab.nn import recipes, runs
+    from rnnlab.nn.models import build_model
     from rnnlab.text.vocab import Vocab
 
     src = tgt = Vocab.fit([LETTERS + " .,!?'"])
-    cfg = ModelConfig(kind="char", src_vocab=src.size, tgt_vocab=tgt.size, hidden=4, embed=2)
+    config = recipes.decipher_config(cipher="caesar", key="3", hidden=4, embed=2)
+    config = replace(config, model=replace(config.model, src_vocab=src.size, tgt_vocab=tgt.size))
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("runs") / "tiny"
-    config = {"task": "decipher", "fold_case": True, "data": {"max_len": 40}}
-    checkpoint.save_run(path, build_model(cfg), cfg, src, tgt, config)
+    runs.save_run(path, config, build_model(config.model), runs.Vocabs(src, tgt, True, 40))
     return path
 
 

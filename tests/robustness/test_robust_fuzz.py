@@ -132,8 +132,8 @@ def test_pad_of_any_sequences_fits_them_or_says_why(seqs, length):
 @pytest.fixture(scope="module")
 def tiny(tiny_run):
     """The tiny run's decipherer (small batches, so that texts span several) and its run."""
-    from rnnlab.nn.checkpoint import load_run
     from rnnlab.nn.decode import Decipherer
+    from rnnlab.nn.runs import load_run
 
     run = load_run(tiny_run)
     return Decipherer.from_run(run, batch_chars=64), run
@@ -148,7 +148,7 @@ def test_decoding_any_text_keeps_its_length_unknowns_and_chunking(tiny, text, cu
     out, conf = decipherer.decipher_with_confidence(text)
     assert len(out) == len(text) and conf.shape == (len(text),)
     assert ((conf >= 0) & (conf <= 1)).all()
-    known = run.src_vocab.known_mask(fold(text))  # the others pass through unchanged
+    known = run.vocabs.source.known_mask(fold(text))  # the others pass through unchanged
     assert all(a == b for a, b, k in zip(text, out, known) if not k)
     stream, pieces = decipherer.stream(), []
     for lo, hi in zip([0, *sorted(cuts)], [*sorted(cuts), len(text)]):

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from rnnlab.nn import checkpoint
-from rnnlab.nn.checkpoint import OPTIMIZER, WEIGHTS
+from rnnlab.nn import runfile
+from rnnlab.nn.runfile import OPTIMIZER, WEIGHTS
+from rnnlab.nn.runs import load_run
 
 from ._support import assert_one_line_error, cli
 
@@ -51,7 +52,7 @@ def reference_dir(train_argv, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def reference(reference_dir) -> dict[str, torch.Tensor]:
     """The weights of the uninterrupted run."""
-    return checkpoint.load_run(reference_dir).model.state_dict()
+    return load_run(reference_dir).model.state_dict()
 
 
 def _rnnlab(argv: list[str], **kw) -> subprocess.Popen:
@@ -82,11 +83,11 @@ def _resume_and_compare(out: Path, reference: dict, capsys) -> None:
     finally:
         torch.set_num_threads(threads)
     assert code == 0, err
-    assert checkpoint.resume_position(out) is None  # finished: nothing left to resume
-    weights = checkpoint.load_run(out).model.state_dict()
+    assert runfile.resume_position(out) is None  # finished: nothing left to resume
+    weights = load_run(out).model.state_dict()
     for name, w in reference.items():
         assert torch.allclose(weights[name], w, atol=1e-6), name
-    epochs = [r["epoch"] for r in checkpoint.read_history(out)]
+    epochs = [r["epoch"] for r in runfile.read_history(out)]
     assert epochs == list(range(1, EPOCHS + 1))  # each epoch's record once
 
 
@@ -96,7 +97,7 @@ def test_ctrl_c_and_sigterm_save_a_checkpoint_and_resume_reaches_the_same_weight
     runs = {sig: tmp_path / sig.name for sig in (signal.SIGINT, signal.SIGTERM)}
     procs = {sig: _rnnlab([*train_argv, "--out", str(out)]) for sig, out in runs.items()}
     for sig, proc in procs.items():  # both train at once; each is stopped after its first epoch
-        _wait_for(runs[sig] / checkpoint.STATE, proc)
+        _wait_for(runs[sig] / runfile.STATE, proc)
         proc.send_signal(sig)
     for sig, proc in procs.items():
         stdout, stderr = proc.communicate(timeout=120)
@@ -104,9 +105,9 @@ def test_ctrl_c_and_sigterm_save_a_checkpoint_and_resume_reaches_the_same_weight
         assert f"Interrupted by {sig.name}; saved a checkpoint" in stdout
         assert f"rnnlab train --resume {runs[sig]}" in stdout
         assert "Traceback" not in stderr
-        position = checkpoint.resume_position(runs[sig])
+        position = runfile.resume_position(runs[sig])
         assert position is not None and (1, 0) <= position < (EPOCHS, 0), position
-        checkpoint.load_run(runs[sig])  # an interrupted run is a valid run: it deciphers already
+        load_run(runs[sig])  # an interrupted run is a valid run: it deciphers already
     for out in runs.values():
         _resume_and_compare(out, reference, capsys)
 
@@ -141,8 +142,8 @@ def test_kill_9_during_a_checkpoint_write_keeps_the_previous_checkpoint(
     script = textwrap.dedent(KILLER).format(target=target, argv=[*train_argv, "--out", str(out)])
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == -signal.SIGKILL, done.stderr
-    assert checkpoint.resume_position(out) == (1, 0)  # the first epoch's checkpoint resumes
-    checkpoint.load_run(out)  # every file is whole: old or new, never half-written
+    assert runfile.resume_position(out) == (1, 0)  # the first epoch's checkpoint resumes
+    load_run(out)  # every file is whole: old or new, never half-written
     assert [p.name for p in out.glob(".*.tmp")] != []  # the cut write left only a temp file
     _resume_and_compare(out, reference, capsys)
 
@@ -154,8 +155,8 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(
 
     import rnnlab.nn.train as train_mod
 
-    real, calls = train_mod.masked_cross_entropy, []
-    steps = -(-json.loads((reference_dir / "config.json").read_text())["data"]["train"] // 8)
+    real, calls = train_mod.cross_entropy, []
+    steps = -(-json.loads((reference_dir / "config.json").read_text())["stats"]["train"] // 8)
 
     def nan_in_epoch_two(logits, tgt):
         loss = real(logits, tgt)
@@ -165,7 +166,7 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(
                 return loss * float("nan")
         return loss
 
-    monkeypatch.setattr(train_mod, "masked_cross_entropy", nan_in_epoch_two)
+    monkeypatch.setattr(train_mod, "cross_entropy", nan_in_epoch_two)
     out = tmp_path / "run"
     threads = torch.get_num_threads()
     try:
@@ -175,8 +176,8 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(
     assert_one_line_error(code, err.splitlines()[-1] + "\n", "the loss became nan")
     assert "Traceback" not in err
     assert "the last good checkpoint (1 epochs and 0 steps in) is kept" in err
-    assert checkpoint.resume_position(out) == (1, 0)
-    run = checkpoint.load_run(out)
+    assert runfile.resume_position(out) == (1, 0)
+    run = load_run(out)
     assert all(bool(torch.isfinite(w).all()) for w in run.model.state_dict().values())
 
 
@@ -187,8 +188,8 @@ def test_a_second_ctrl_c_stops_at_once_and_the_last_checkpoint_resumes(
 
     import rnnlab.nn.train as train_mod
 
-    real, calls = train_mod.masked_cross_entropy, []
-    steps = -(-json.loads((reference_dir / "config.json").read_text())["data"]["train"] // 8)
+    real, calls = train_mod.cross_entropy, []
+    steps = -(-json.loads((reference_dir / "config.json").read_text())["stats"]["train"] // 8)
 
     def two_ctrl_c_in_epoch_two(logits, tgt):
         if torch.is_grad_enabled():
@@ -198,7 +199,7 @@ def test_a_second_ctrl_c_stops_at_once_and_the_last_checkpoint_resumes(
                 signal.raise_signal(signal.SIGINT)  # ... and a second: stop now
         return real(logits, tgt)
 
-    monkeypatch.setattr(train_mod, "masked_cross_entropy", two_ctrl_c_in_epoch_two)
+    monkeypatch.setattr(train_mod, "cross_entropy", two_ctrl_c_in_epoch_two)
     out = tmp_path / "run"
     threads = torch.get_num_threads()
     try:
@@ -207,6 +208,6 @@ def test_a_second_ctrl_c_stops_at_once_and_the_last_checkpoint_resumes(
         torch.set_num_threads(threads)
     assert code == 130 and err.strip().endswith("rnnlab: interrupted"), err
     assert "Traceback" not in err
-    assert checkpoint.resume_position(out) == (1, 0)  # the first epoch's checkpoint, whole
-    monkeypatch.setattr(train_mod, "masked_cross_entropy", real)
+    assert runfile.resume_position(out) == (1, 0)  # the first epoch's checkpoint, whole
+    monkeypatch.setattr(train_mod, "cross_entropy", real)
     _resume_and_compare(out, reference, capsys)

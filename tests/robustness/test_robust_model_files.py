@@ -13,28 +13,28 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from rnnlab.errors import ModelFileError, TrainingError
-from rnnlab.nn import checkpoint
+from rnnlab.nn import runfile, runs
 
 from ._support import cli
 
 
 def _tensors(run: Path) -> dict[str, torch.Tensor]:
-    return st_load((run / checkpoint.WEIGHTS).read_bytes())
+    return st_load((run / runfile.WEIGHTS).read_bytes())
 
 
 def _write_tensors(run: Path, tensors: dict[str, torch.Tensor]) -> None:
-    (run / checkpoint.WEIGHTS).write_bytes(st_save(tensors))
+    (run / runfile.WEIGHTS).write_bytes(st_save(tensors))
 
 
 def _edit_config(run: Path, **changes) -> None:
-    cfg = json.loads((run / checkpoint.CONFIG).read_text())
+    cfg = json.loads((run / runfile.CONFIG).read_text())
     for key, value in changes.items():
         section, _, field = key.partition("__")
         if field:
             cfg[section][field] = value
         else:
             cfg[section] = value
-    (run / checkpoint.CONFIG).write_text(json.dumps(cfg))
+    (run / runfile.CONFIG).write_text(json.dumps(cfg))
 
 
 def _renamed(run: Path) -> None:
@@ -60,7 +60,7 @@ def _non_finite(run: Path) -> None:
 
 
 def _cut_short(run: Path) -> None:
-    f = run / checkpoint.WEIGHTS
+    f = run / runfile.WEIGHTS
     f.write_bytes(f.read_bytes()[:-9])
 
 
@@ -69,9 +69,9 @@ def _header_of(n: int, body: bytes = b"{}") -> bytes:
 
 
 def _bit_flipped_header(run: Path) -> None:
-    data = bytearray((run / checkpoint.WEIGHTS).read_bytes())
+    data = bytearray((run / runfile.WEIGHTS).read_bytes())
     data[12] ^= 0xFF  # inside the JSON header
-    (run / checkpoint.WEIGHTS).write_bytes(bytes(data))
+    (run / runfile.WEIGHTS).write_bytes(bytes(data))
 
 
 DAMAGES = {
@@ -150,15 +150,15 @@ def test_a_damaged_run_is_refused_with_one_line_and_exit_2(damage, run_copy, cap
         assert code == 2 and out == "" and "Traceback" not in err, err
         assert len(err.strip().splitlines()) == 1 and re.search(needle, err), err
     with pytest.raises(ModelFileError):
-        checkpoint.load_run(run_copy)
+        runs.load_run(run_copy)
 
 
 def test_a_bad_header_is_refused_before_any_tensor_data_is_read(run_copy, monkeypatch) -> None:
     def never(data):
         raise AssertionError("tensor data was read before the header was checked")
 
-    monkeypatch.setattr(checkpoint, "st_load", never)
-    f = run_copy / checkpoint.WEIGHTS
+    monkeypatch.setattr(runfile, "st_load", never)
+    f = run_copy / runfile.WEIGHTS
     good = f.read_bytes()
     n = struct.unpack("<Q", good[:8])[0]
     header = json.loads(good[8 : 8 + n])
@@ -177,7 +177,7 @@ def test_a_bad_header_is_refused_before_any_tensor_data_is_read(run_copy, monkey
         raw = json.dumps(h).encode()
         f.write_bytes(struct.pack("<Q", len(raw)) + raw + good[8 + n :])
         with pytest.raises(ModelFileError):
-            checkpoint.load_run(run_copy)
+            runs.load_run(run_copy)
         assert why  # every bad header refused without reading data
 
 
@@ -187,57 +187,53 @@ def test_a_config_claiming_a_huge_model_allocates_nothing(run_copy) -> None:
     _edit_config(run_copy, model__hidden=10**6, model__embed=10**6)  # 10^12 floats if built
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(ModelFileError, match="unexpected tensors|expected float32"):
-        checkpoint.load_run(run_copy)
+        runs.load_run(run_copy)
     grew_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grew_kib < 200 * 1024
 
 
 def test_saving_non_finite_weights_is_refused_and_the_old_checkpoint_stays(run_copy) -> None:
-    run = checkpoint.load_run(run_copy)
+    run = runs.load_run(run_copy)
     before = {p.name: p.read_bytes() for p in run_copy.iterdir()}
     with torch.no_grad():
         run.model.out.bias.fill_(float("inf"))
     with pytest.raises(TrainingError, match="was not overwritten"):
-        checkpoint.save_run(
-            run_copy, run.model, run.model_config, run.src_vocab, run.tgt_vocab, run.config
-        )
+        runs.save_run(run_copy, run.config, run.model, run.vocabs)
     assert {p.name: p.read_bytes() for p in run_copy.iterdir()} == before
 
 
 def test_resume_state_of_another_model_is_refused(run_copy) -> None:
-    run = checkpoint.load_run(run_copy)
+    run = runs.load_run(run_copy)
     opt = torch.optim.Adam(run.model.parameters())
-    checkpoint.save_resume_state(run_copy, opt, 1, 0)
-    assert checkpoint.resume_position(run_copy) == (1, 0)
+    runs.save_resume_state(run_copy, opt, 1, 0)
+    assert runfile.resume_position(run_copy) == (1, 0)
     other = torch.optim.Adam([torch.nn.Parameter(torch.zeros(3))])
     with pytest.raises(ModelFileError, match="does not fit this run"):
-        checkpoint.load_resume_state(run_copy, other)
+        runs.load_resume_state(run_copy, other)
 
 
 def test_resume_state_restores_the_weights_it_was_saved_with(run_copy) -> None:
-    run = checkpoint.load_run(run_copy)
+    run = runs.load_run(run_copy)
     opt = torch.optim.Adam(run.model.parameters(), lr=0.1)
     run.model(torch.tensor([[1, 2, 3]]))[0].sum().backward()
     opt.step()
     saved = {k: v.clone() for k, v in run.model.state_dict().items()}
-    checkpoint.save_resume_state(run_copy, opt, 0, 1)
+    runs.save_resume_state(run_copy, opt, 0, 1)
     with torch.no_grad():
         for p in run.model.parameters():
             p.add_(1.0)  # as if model.safetensors were written later than the resume file
     fresh = torch.optim.Adam(run.model.parameters(), lr=0.1)
-    assert checkpoint.load_resume_state(run_copy, fresh) == (0, 1)
+    assert runs.load_resume_state(run_copy, fresh) == (0, 1)
     for k, v in run.model.state_dict().items():
         assert torch.allclose(v, saved[k]), k
     assert fresh.state_dict()["state"][0]["exp_avg"].abs().sum() > 0
 
 
 def test_history_written_past_the_resume_point_is_not_counted_twice(run_copy) -> None:
-    run = checkpoint.load_run(run_copy)
+    run = runs.load_run(run_copy)
     records = [{"epoch": e, "step": 10, "val_char_accuracy": 0.5} for e in (1, 2, 3)]
-    checkpoint.save_run(
-        run_copy, run.model, run.model_config, run.src_vocab, run.tgt_vocab, run.config, records
-    )
-    checkpoint.save_resume_state(run_copy, torch.optim.Adam(run.model.parameters()), 2, 0)
-    assert [r["epoch"] for r in checkpoint.read_history(run_copy)] == [1, 2]
-    checkpoint.clear_resume_state(run_copy)
-    assert [r["epoch"] for r in checkpoint.read_history(run_copy)] == [1, 2, 3]
+    runs.save_run(run_copy, run.config, run.model, run.vocabs, records)
+    runs.save_resume_state(run_copy, torch.optim.Adam(run.model.parameters()), 2, 0)
+    assert [r["epoch"] for r in runfile.read_history(run_copy)] == [1, 2]
+    runs.clear_resume_state(run_copy)
+    assert [r["epoch"] for r in runfile.read_history(run_copy)] == [1, 2, 3]

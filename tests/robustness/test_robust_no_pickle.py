@@ -77,11 +77,11 @@ def test_every_loading_path_runs_with_unpickling_trapped(
     import torch
 
     from rnnlab.cli import main
-    from rnnlab.nn import checkpoint
+    from rnnlab.nn import runs
     from rnnlab.nn.decode import Decipherer
     from rnnlab.text.vocab import Vocab
 
-    run = checkpoint.load_run(tiny_run)
+    run = runs.load_run(tiny_run)
     opt = torch.optim.Adam(run.model.parameters())  # torch's lazy imports happen before the trap
 
     def trap(*args, **kwargs):
@@ -94,12 +94,12 @@ def test_every_loading_path_runs_with_unpickling_trapped(
             monkeypatch.setattr(module, name, trap)
     monkeypatch.setattr(torch, "load", trap)
 
-    run = checkpoint.load_run(tiny_run)
+    run = runs.load_run(tiny_run)
     assert Decipherer.from_run(run).decipher("Wkh hqg.")
-    checkpoint.save_resume_state(tmp_path, opt, 1, 0)
-    assert checkpoint.load_resume_state(tmp_path, opt) == (1, 0)
-    run.src_vocab.save(tmp_path / "vocab.json")
-    assert Vocab.load(tmp_path / "vocab.json") == run.src_vocab
+    runs.save_resume_state(tmp_path, opt, 1, 0)
+    assert runs.load_resume_state(tmp_path, opt) == (1, 0)
+    run.vocabs.source.save(tmp_path / "vocab.json")
+    assert Vocab.load(tmp_path / "vocab.json") == run.vocabs.source
     assert main(["decipher", "-m", str(tiny_run), "wkh"]) == 0
     assert main(["summary", "--model", str(tiny_run)]) == 0
     capsys.readouterr()

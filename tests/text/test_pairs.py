@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from rnnlab.errors import DataError, InputError
@@ -13,10 +12,8 @@ from rnnlab.text.pairs import (
     case_follows,
     encode_pairs,
     fold,
-    length_batches,
     make_pairs,
     read_pairs,
-    stream_columns,
 )
 from rnnlab.text.vocab import Vocab
 
@@ -87,35 +84,3 @@ def test_encode_pairs_pads_and_folds_case() -> None:
         encode_pairs(pairs, src_vocab, tgt_vocab, fold_case=False)
     with pytest.raises(DataError, match="pair 0"):
         encode_pairs([("ab", "abc")], src_vocab, tgt_vocab, fold_case=True)
-
-
-def test_length_batches_group_similar_lengths_and_cover_every_index() -> None:
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(17, 102, size=1000)
-    batches = length_batches(lengths, 32, seed=1)
-    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
-    assert all(len(b) <= 32 for b in batches)
-    spread = np.mean([lengths[b].max() - lengths[b].min() for b in batches])
-    assert spread <= 4  # random batches would spread across about 80
-    assert all(
-        len(a) == len(b) and (a == b).all()
-        for a, b in zip(batches, length_batches(lengths, 32, seed=1), strict=True)
-    )
-    unshuffled = length_batches(lengths, 32, seed=None)
-    firsts = [lengths[b].min() for b in unshuffled]
-    assert firsts == sorted(firsts)
-    assert [b.tolist() for b in batches] != [b.tolist() for b in unshuffled]
-    with pytest.raises(InputError):
-        length_batches(lengths, 0, seed=None)
-
-
-def test_stream_columns_cuts_contiguous_rows() -> None:
-    ids = np.arange(26)
-    cols = stream_columns(ids, 4)
-    assert cols.shape == (4, 6)
-    assert cols[1].tolist() == [6, 7, 8, 9, 10, 11]
-    assert cols.reshape(-1).tolist() == list(range(24))
-    with pytest.raises(DataError):
-        stream_columns(np.arange(3), 4)
-    with pytest.raises(InputError):
-        stream_columns(np.zeros((2, 2)), 1)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from rnnlab.cli._app import app, echo, read_text, text_argument
+from rnnlab.cli._app import app, echo, text_argument
 
 FAMILY_HELP = "auto (tell the family from the text), caesar, affine, vigenere or substitution"
 
@@ -168,24 +168,37 @@ def lm_train(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
 ) -> None:
     """Train a character GRU language model on the built-in corpus (or --corpus) as one stream
-    with truncated BPTT, and save it as a run (model.safetensors, config.json, history.csv).
+    with truncated BPTT, and save it as a run (model.safetensors, config.json, history.csv);
+    Ctrl-C saves a checkpoint that `rnnlab train --resume` continues.
 
     Example: rnnlab lm train --epochs 2 --out runs/lm
     """
-    from rnnlab.crack._corpus import training_text
-    from rnnlab.crack.lm import LMConfig
-    from rnnlab.crack.lm_train import LMTrainOptions, save_lm_run, train_lm
+    import math
 
-    text = read_text(corpus) if corpus is not None else training_text()
-    cfg = LMConfig(hidden=hidden)
-    opts = LMTrainOptions(epochs=epochs, batch=batch, bptt=bptt, lr=lr, seed=seed)
+    from rnnlab.cli import _progress as progress
+    from rnnlab.nn import jobs, recipes, runs
 
-    def report(r: dict) -> None:
-        echo(
-            f"epoch {r['epoch']:3d}  train {r['train_bpc']:.3f}  "
-            f"val {r['val_bpc']:.3f} bits/char  ({r['seconds']:.1f} s)"
-        )
+    config = recipes.lm_config(
+        str(corpus.resolve()) if corpus else None, epochs=epochs, hidden=hidden,
+        batch_size=batch, bptt=bptt, lr=lr, seed=seed,
+    )  # fmt: skip
+    out = runs.refuse_existing(out)
+    p = jobs.prepare(config)
+    runs.prepare_dir(out)
+    echo(f"Training {jobs.describe(p)} -> {out}")
+    last = [0.0]
 
-    model, history = train_lm(text, cfg, opts, report)
-    path = save_lm_run(out, model, cfg, opts, history)
-    echo(f"saved {path}")
+    def report(e) -> None:
+        if e.record is not None:
+            r, bpc = e.record, 1 / math.log(2)
+            took, last[0] = r["train_seconds"] - last[0], r["train_seconds"]
+            echo(
+                f"epoch {r['epoch']:3d}  train {r['train_loss'] * bpc:.3f}  "
+                f"val {r['val_loss'] * bpc:.3f} bits/char  ({took:.1f} s)"
+            )
+
+    signals: list[int] = []
+    with progress.stop_on_signals(signals) as stop:
+        res = jobs.train_run(config, out, report, stop, prepared=p)
+    progress.exit_if_interrupted(res, signals, out)
+    echo(f"saved {out}")

@@ -1,6 +1,6 @@
 """Commands that use a trained run or a model type: decipher, evaluate, summary.
 
-Parsing and printing only; the work is done by rnnlab.nn.checkpoint and rnnlab.nn.decode.
+Parsing and printing only; the work is done by rnnlab.nn.runs, rnnlab.nn.decode and jobs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from rnnlab.cli._app import app, echo, require_letters, text_pieces
-from rnnlab.cli.run import ModelOpt, _threads
+from rnnlab.cli._progress import threads as _threads
+from rnnlab.cli.run import ModelOpt
 from rnnlab.errors import InputError
 
 
@@ -34,8 +35,8 @@ def decipher(
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch")] = None,
 ) -> None:
     """Decipher text with a trained run; long files are streamed in flat memory."""
-    from rnnlab.nn.checkpoint import load_run
     from rnnlab.nn.decode import Decipherer
+    from rnnlab.nn.runs import load_run
 
     _threads(threads)
     run = load_run(model if model is not None else _newest_demo())
@@ -63,8 +64,8 @@ DECIPHER_PIECE = 1 << 16  # characters handed to the decipherer at a time, and p
 
 def _letters(run) -> str:
     """The letters the run's model reads, both cases when it folds case."""
-    letters = "".join(c for c in run.src_vocab.chars if c.isalpha())
-    return letters + letters.upper() if run.fold_case else letters
+    letters = "".join(c for c in run.vocabs.source.chars if c.isalpha())
+    return letters + letters.upper() if run.vocabs.fold_case else letters
 
 
 def _write(out: str, conf, confidence: bool, threshold: float) -> None:
@@ -92,29 +93,18 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON object")] = False,
 ) -> None:
     """Real-character accuracy and whole-line exact match of a run on PLAIN/CIPHER pairs."""
-    from rnnlab.nn.checkpoint import load_run
-    from rnnlab.nn.decode import Decipherer
+    from rnnlab.nn.jobs import evaluate_pairs
+    from rnnlab.nn.runs import load_run
     from rnnlab.text.pairs import read_pairs
 
-    run = load_run(model)
-    data = read_pairs(*pairs)
-    dec = Decipherer.from_run(run)
-    got = dec.decipher("\n".join(c for c, _ in data)).split("\n")
-    total = sum(len(p) for _, p in data)
-    right = sum(sum(a == b for a, b in zip(d, p)) for d, (_, p) in zip(got, data))
-    lines = sum(d == p for d, (_, p) in zip(got, data))
-    res = {
-        "char_accuracy": right / max(total, 1),
-        "line_accuracy": lines / max(len(data), 1),
-        "pairs": len(data),
-        "characters": total,
-    }
+    res = evaluate_pairs(load_run(model), read_pairs(*pairs))
+    total, lines = res["characters"], res["pairs"]
     if as_json:
         echo(json.dumps(res))
     else:
         echo(
             f"character accuracy {res['char_accuracy']:.4%} over {total:,} characters; "
-            f"line exact match {res['line_accuracy']:.4%} over {len(data):,} lines"
+            f"line exact match {res['line_accuracy']:.4%} over {lines:,} lines"
         )
 
 
@@ -127,21 +117,18 @@ def summary(
     hidden: Annotated[int | None, typer.Option(help="recurrent units")] = None,
 ) -> None:
     """A Keras-like layer table (output shapes, parameters) for a model type or a run folder."""
-    from rnnlab.nn.models import ModelConfig
+    from rnnlab.nn.config import ModelConfig, layer_table
 
     if model in ("seed", "char"):
         if max(vocab, src_vocab, hidden or 0) > 1_000_000:
             raise InputError("summary takes sizes up to 1,000,000; give smaller --vocab/--hidden")
         extra = {"hidden": hidden} if hidden else {}
-        try:
-            cfg = ModelConfig(kind=model, src_vocab=src_vocab, tgt_vocab=vocab, **extra)
-        except ValueError as e:
-            raise InputError(str(e)) from None
+        cfg = ModelConfig(kind=model, src_vocab=src_vocab, tgt_vocab=vocab, **extra)
     else:
-        from rnnlab.nn.checkpoint import load_run
+        from rnnlab.nn.runs import load_run
 
-        cfg = load_run(Path(model)).model_config
-    rows = _layer_table(cfg, length)
+        cfg = load_run(Path(model)).config.model  # the whole run checked, as decipher does
+    rows = layer_table(cfg, length)
     w = max(len(r[0]) for r in rows) + 2
     echo(f'Model: "{cfg.kind}"')
     echo(f"{'Layer (type)':<{w}}{'Output Shape':<22}{'Param #':>10}")
@@ -151,19 +138,6 @@ def summary(
     echo("=" * (w + 32))
     total = sum(r[2] for r in rows)
     echo(f"Total params: {total:,}\nTrainable params: {total:,}\nNon-trainable params: 0")
-
-
-def _layer_table(cfg, length: int):
-    """models.layer_table, counted on the meta device for a big model so nothing is allocated."""
-    from contextlib import nullcontext
-
-    import torch
-
-    from rnnlab.nn.checkpoint import may_be_large
-    from rnnlab.nn.models import layer_table
-
-    with torch.device("meta") if may_be_large(cfg) else nullcontext():
-        return layer_table(cfg, length)
 
 
 def _newest_demo() -> Path:

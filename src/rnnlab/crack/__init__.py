@@ -5,7 +5,8 @@ word statistics of English and a character GRU language model.
     result = crack("Wkh txlfn eurzq ira mxpsv", time_limit=2)
     result.best.plaintext, result.best.cipher, result.best.key, result.best.confidence
 
-Not the learned decipherer of a known key (rnnlab.nn); the key-agnostic network is keyless.py.
+Not the learned decipherer of a known key (rnnlab.nn); the key-agnostic networks are read by
+keyless.py. numpy only: weights are read through the run loader without torch.
 """
 
 from rnnlab.crack.core import FAMILIES, Candidate, CrackResult, crack

@@ -7,7 +7,6 @@ best first. Simple substitution lives in substitution.py.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,9 +15,8 @@ import numpy as np
 
 from rnnlab.crack.detect import period_ranking
 from rnnlab.crack.problem import Problem
+from rnnlab.text.ciphers import AFFINE_MULTIPLIERS, UPPER
 
-UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-AFFINE_A = tuple(a for a in range(1, 26) if math.gcd(a, 26) == 1)
 KEY_LETTER_COST = 6.0  # nats a Vigenere key pays per letter, so a key's multiples do not win
 MAX_PERIOD = 20
 PATIENCE = 60  # perturbed climbs without a better key after which the search stops
@@ -64,7 +62,7 @@ def solve_affine(problem: Problem, k: int = 5) -> list[Solution]:
     """All 312 affine keys (a coprime with 26, any b) scored; the best k."""
     keys, rows = [], []
     c = np.arange(26)
-    for a in AFFINE_A:
+    for a in AFFINE_MULTIPLIERS:
         a_inv = pow(a, -1, 26)
         for b in range(26):
             keys.append(f"{a},{b}")

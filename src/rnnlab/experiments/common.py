@@ -22,6 +22,8 @@ from rnnlab.fileio import atomic_write_text
 
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], what is running now)
 
+CELLS = ("rnn", "gru", "lstm")  # the recurrent cells the experiments compare, in plot order
+
 
 @dataclass
 class Result:

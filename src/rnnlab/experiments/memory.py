@@ -1,6 +1,6 @@
 """Experiment `memory`: vanilla RNN, GRU and LSTM of about equal parameter counts on the adding
 problem and on recalling the first character, for a range of lags T; final error against T.
-Models are torch's cells; training goes through the project's TBPTT driver and trainer.
+Models are torch's cells; all training goes through the project's one trainer (nn.train.fit).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnnlab.experiments.common import (
+    CELLS,
     Progress,
     Result,
     no_progress,
@@ -25,12 +26,13 @@ from rnnlab.experiments.common import (
 )
 from rnnlab.experiments.tasks import ADDING_BASELINE, adding_problem, first_symbol_pairs
 from rnnlab.fileio import atomic_write_csv
-from rnnlab.nn.models import ModelConfig, build_model, count_parameters
-from rnnlab.nn.tbptt import RecurrentReadout, tbptt
-from rnnlab.nn.train import Event, TrainOptions, fit
+from rnnlab.nn.config import ModelConfig, TrainOptions
+from rnnlab.nn.data import Generated, Piece, TrainData, phrase_data
+from rnnlab.nn.models import build_model, count_parameters
+from rnnlab.nn.tbptt import RecurrentReadout
+from rnnlab.nn.train import Event, fit
 
 NAME = "memory"
-CELLS = ("rnn", "gru", "lstm")
 LABELS = {"rnn": "vanilla RNN (tanh)", "gru": "GRU", "lstm": "LSTM"}
 HIDDEN = {"rnn": 57, "gru": 32, "lstm": 27}  # about 3,500 (adding) or 4,400 (recall) parameters
 SOLVED = 0.01  # adding problem: MSE under this counts as solved
@@ -82,40 +84,35 @@ def _last_step_mse(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(output[:, -1, 0], target[:, -1])
 
 
+def _adding_piece(x: np.ndarray, y: np.ndarray, T: int) -> Piece:
+    """An adding batch as a piece: x (B, T, 2), the answer y (B,) as the last step's target."""
+    target = np.zeros((len(x), T), dtype=np.float32)
+    target[:, -1] = y
+    return Piece(x.astype(np.float32), target)
+
+
 def train_adding(kind: str, T: int, cfg: Settings, seed: int, report) -> dict:
-    """Train on fresh batches of the adding problem with full BPTT (the TBPTT driver with
-    k1 = k2 = T: one update per batch); stop early under STOP. Returns the final numbers."""
+    """Train on fresh batches of the adding problem with full BPTT (the trainer's step over a
+    whole piece: one update per batch); stop early under STOP. Returns the final numbers."""
     torch.manual_seed(seed * 1_000_003 + T * 10 + CELLS.index(kind))
     model = adding_model(kind)
-    opt = torch.optim.Adam(model.parameters(), lr=ADDING_LR)
     rng = np.random.default_rng([seed, T, 0])
-    xv, yv = (torch.from_numpy(a).float() for a in adding_problem(cfg.validation, T, rng))
-    mse, seconds, step = float("nan"), 0.0, 0
-    for step in range(1, cfg.adding_steps + 1):
-        x, y = adding_problem(cfg.batch, T, rng)  # (B, T, 2), (B,)
-        target = np.zeros((cfg.batch, T), dtype=np.float32)
-        target[:, -1] = y
-        t0 = time.perf_counter()
-        model.train()
-        tbptt(
-            model,
-            torch.from_numpy(x).float(),
-            torch.from_numpy(target),
-            _last_step_mse,
-            opt,
-            k1=T,
-            k2=T,
-            clip=1.0,
-        )
-        seconds += time.perf_counter() - t0
-        if step % cfg.eval_every == 0 or step == cfg.adding_steps:
-            with torch.no_grad():
-                model.eval()
-                mse = float(F.mse_loss(model(xv)[0][:, -1, 0], yv))
-            report(step / cfg.adding_steps, f"step {step}, validation MSE {mse:.4f}")
-            if mse < STOP:
-                break
-    return {"value": mse, "steps": step, "seconds": seconds, "params": count_parameters(model)}
+    val = [_adding_piece(*adding_problem(cfg.validation, T, rng), T)]
+    batches = Generated(lambda r: _adding_piece(*adding_problem(cfg.batch, T, r), T),
+                        cfg.adding_steps, rng)  # fmt: skip
+    opts = TrainOptions(epochs=1, lr=ADDING_LR, clip=1.0, eval_every=cfg.eval_every, seed=seed)
+    now = {"mse": float("nan"), "steps": 0}
+
+    def on_event(e: Event) -> None:
+        now["steps"] += e.kind == "step"
+        if e.metrics is not None:
+            now["mse"] = e.metrics.loss
+            report(e.step / cfg.adding_steps, f"step {e.step}, validation MSE {e.metrics.loss:.4f}")
+
+    history = fit(model, TrainData(batches, val, _last_step_mse), opts, on_event,
+                  should_stop=lambda: now["mse"] < STOP)  # fmt: skip
+    return {"value": now["mse"], "steps": now["steps"], "seconds": history.train_seconds,
+            "params": count_parameters(model)}  # fmt: skip
 
 
 def train_recall(kind: str, T: int, cfg: Settings, seed: int, report) -> dict:
@@ -145,7 +142,7 @@ def train_recall(kind: str, T: int, cfg: Settings, seed: int, report) -> dict:
             total = cfg.recall_epochs * e.steps_per_epoch
             report(steps / total, f"step {steps}, accuracy {e.metrics.char_accuracy:.3f}")
 
-    history = fit(model, train, val, opts, callback=on_event)
+    history = fit(model, phrase_data(train, val, cfg.batch, seed), opts, on_event)
     accuracy = history.records[-1]["val_char_accuracy"]
     return {
         "value": accuracy,

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from rnnlab.errors import InputError
+from rnnlab.nn.data import IGNORE  # the target of a step whose loss does not count
 from rnnlab.text.pairs import PairData
 
 ADDING_BASELINE = 1.0 / 6.0  # MSE of always answering 1, the mean of a sum of two U(0, 1)
-IGNORE = -1  # the target of a step whose loss does not count
 
 
 def adding_problem(n: int, T: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,7 @@
 """Experiment `tbptt`: a GRU learns to recall the input of L steps ago from a stream, trained
 with truncated BPTT(k1, k2) for k2 below and above L and with full BPTT; final accuracy and
-training time per 1,000 stream steps against k2. Training goes through rnnlab.nn.tbptt.
+training time per 1,000 stream steps against k2. Training goes through the one trainer
+(rnnlab.nn.train.fit), each piece by rnnlab.nn.tbptt.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from rnnlab.experiments.common import (
 )
 from rnnlab.experiments.tasks import IGNORE, delayed_stream
 from rnnlab.fileio import atomic_write_csv
-from rnnlab.nn.tbptt import RecurrentReadout, TBPTTStep, tbptt, tbptt_cost
+from rnnlab.nn.config import TrainOptions
+from rnnlab.nn.data import Generated, Piece, TrainData
+from rnnlab.nn.tbptt import RecurrentReadout, tbptt_cost
+from rnnlab.nn.train import Event, fit
 
 NAME = "tbptt"
 SYMBOLS = 2  # the stream is random bits, so chance accuracy is 1/2
@@ -55,10 +59,10 @@ def stream_model() -> RecurrentReadout:
     return RecurrentReadout(nn.GRU(SYMBOLS, HIDDEN, batch_first=True), nn.Linear(HIDDEN, SYMBOLS))
 
 
-def _batch(n: int, cfg: Settings, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def _piece(n: int, cfg: Settings, rng: np.random.Generator) -> Piece:
+    """n streams of cfg.piece one-hot bits (n, piece, SYMBOLS) and their targets (n, piece)."""
     ids, targets = delayed_stream(n, cfg.piece, cfg.lag, SYMBOLS, rng)
-    x = F.one_hot(torch.from_numpy(ids), SYMBOLS).float()  # (n, piece, SYMBOLS)
-    return x, torch.from_numpy(targets)  # (n, piece)
+    return Piece(np.eye(SYMBOLS, dtype=np.float32)[ids], targets)
 
 
 def _loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -66,46 +70,34 @@ def _loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(output.reshape(-1, SYMBOLS), target.reshape(-1), ignore_index=IGNORE)
 
 
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Share of steps with a target (t > L) where the argmax equals it."""
-    with torch.no_grad():
-        out, _ = model(x)
-    scored = y != IGNORE
-    return float((out.argmax(-1) == y)[scored].float().mean())
-
-
 def train_one(k1: int, k2: int, cfg: Settings, seed: int, report) -> dict:
     """Train a fresh GRU with TBPTT(k1, k2) on fresh pieces until TARGET or cfg.pieces."""
     torch.manual_seed(seed)  # every configuration starts from the same weights
     model = stream_model()
-    opt = torch.optim.Adam(model.parameters(), lr=LR)
     rng = np.random.default_rng([seed, k1, k2])
-    xv, yv = _batch(cfg.validation, cfg, np.random.default_rng([seed, 99]))
-    seconds, updates, acc, p = 0.0, 0, float("nan"), 0
+    val = [_piece(cfg.validation, cfg, np.random.default_rng([seed, 99]))]
+    pieces = Generated(lambda r: _piece(cfg.batch, cfg, r), cfg.pieces, rng)
+    opts = TrainOptions(epochs=1, lr=LR, clip=1.0, k1=k1, k2=k2, segment=cfg.piece,
+                        target_accuracy=TARGET, eval_every=cfg.eval_every, seed=seed)  # fmt: skip
+    now = {"accuracy": float("nan"), "pieces": 0}
 
-    def on_step(s: TBPTTStep) -> None:
-        nonlocal seconds, updates
-        seconds += s.seconds
-        updates += 1
+    def on_event(e: Event) -> None:
+        now["pieces"] += e.kind == "step"
+        if e.metrics is not None:
+            now["accuracy"] = e.metrics.char_accuracy
+            report(e.step / cfg.pieces, f"piece {e.step}, accuracy {e.metrics.char_accuracy:.3f}")
 
-    for p in range(1, cfg.pieces + 1):
-        x, y = _batch(cfg.batch, cfg, rng)
-        tbptt(model, x, y, _loss, opt, k1, k2, on_step=on_step, clip=1.0)
-        if p % cfg.eval_every == 0 or p == cfg.pieces:
-            acc = accuracy(model, xv, yv)
-            report(p / cfg.pieces, f"piece {p}, accuracy {acc:.3f}")
-            if acc >= TARGET:
-                break
-    steps = p * cfg.piece
+    history = fit(model, TrainData(pieces, val, _loss), opts, on_event)
+    steps = now["pieces"] * cfg.piece
     cost = tbptt_cost(cfg.piece, k1, k2)
     return {
-        "accuracy": acc,
+        "accuracy": now["accuracy"],
         "stream_steps": steps,
-        "updates": updates,
-        "seconds_per_1000": 1000.0 * seconds / steps,
+        "updates": cost.updates * now["pieces"],
+        "seconds_per_1000": 1000.0 * history.train_seconds / steps,
         "cell_steps_per_step": cost.per_step,
         "updates_per_1000": 1000.0 * cost.updates / cost.steps,
-        "train_seconds": seconds,
+        "train_seconds": history.train_seconds,
     }
 
 

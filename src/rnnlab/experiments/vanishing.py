@@ -14,6 +14,7 @@ import numpy as np
 from rnnlab.exact.cells import Cell, Params, make_cell
 from rnnlab.exact.jacobians import largest_singular_value, norms_from_start, spectral_radius
 from rnnlab.experiments.common import (
+    CELLS,
     Progress,
     Result,
     no_progress,
@@ -27,7 +28,6 @@ from rnnlab.fileio import atomic_write_csv
 from rnnlab.plots import Panel, panel_grid
 
 NAME = "vanishing"
-CELL_KINDS = ("rnn", "gru", "lstm")
 GATE_BIAS = 3.0  # the "open" variants: sigmoid(3) = 0.95 of the state kept per step at rest
 # curve -> (cell kind, the gate bias set to GATE_BIAS or None), with its label
 CURVES = {
@@ -96,7 +96,7 @@ def draw(
     W_hh = recurrent_matrix(init, n, shared)
     w_x = shared.standard_normal((n, 1))
     xs = INPUT_SCALE * shared.standard_normal((T, 1))
-    other = np.random.default_rng([*key, CELL_KINDS.index(kind)])
+    other = np.random.default_rng([*key, CELLS.index(kind)])
     cell = make_cell(kind, 1, n)
     params: Params = {}
     for name, shape in cell.shapes().items():

@@ -148,16 +148,14 @@ class Decipherer:
 
     @classmethod
     def from_run(cls, run, **kw) -> Decipherer:
-        max_len = int(run.config.get("data", {}).get("max_len", 100))
-        return cls(
-            run.model,
-            run.src_vocab,
-            run.tgt_vocab,
-            fold_case=run.fold_case,
-            memory=run.memory,
-            max_len=max_len,
-            **kw,
-        )
+        """The decipherer of a loaded runs.Run."""
+        if run.vocabs is None:
+            from rnnlab.errors import InputError
+
+            raise InputError(f"{run.path} is a {run.config.kind} run, not a decipherer")
+        v = run.vocabs
+        return cls(run.model, v.source, v.target, fold_case=v.fold_case, memory=run.memory,
+                   max_len=v.max_len, **kw)  # fmt: skip
 
     def decipher(self, text: str) -> str:
         s = self.stream(confidence=False)

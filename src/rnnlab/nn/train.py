@@ -1,15 +1,18 @@
-"""The trainer: fit a many-to-many model on padded (src, tgt) id matrices, evaluate, stop early.
+"""The one trainer: fit any model on any data.TrainData, evaluate, stop early, resume.
 
-It knows nothing about the model beyond `model(ids, state) -> (logits, state)`, nothing about
-files and nothing about printing: it reports through a callback and can be asked to stop.
+A step is a piece of the data (data.py) run through truncated BPTT(k1, k2) (tbptt.py): a batch
+of phrases is one window over its whole width from a zero state, a segment of a stream carries
+each row's state in from the last segment. The trainer knows nothing about the model beyond
+`model(ids, state) -> (logits, state)`, nothing about files and nothing about printing: it
+reports through a callback and can be asked to stop.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -18,56 +21,27 @@ from torch import nn
 
 from rnnlab.errors import TrainingError
 from rnnlab.nn import distributed
-from rnnlab.text.pairs import PairData, length_batches
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    epochs: int = 30  # passes over the training data (an upper bound with target_accuracy)
-    batch_size: int = 64  # sequences per step; batches hold sequences of similar length
-    lr: float = 2e-2  # Adam learning rate
-    clip: float | None = 1.0  # gradient norm clipping threshold; None turns it off
-    target_accuracy: float | None = None  # stop once validation character accuracy reaches it
-    eval_every: int = 0  # also validate every this many steps (0: at epoch ends only)
-    seed: int = 0  # initialisation and batch order
-    device: str = "cpu"  # "cpu" or "cuda"
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"learning rate must be a positive number, got {self.lr}")
-        if self.clip is not None and not self.clip > 0:
-            raise ValueError(f"clip must be positive (or omitted), got {self.clip}")
-        if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
-            raise ValueError(
-                f"target accuracy is a fraction in (0, 1], got {self.target_accuracy}; "
-                "write 1.0 for 100%"
-            )
-        if self.eval_every < 0:
-            raise ValueError(f"eval-every must be 0 or more steps, got {self.eval_every}")
-
-    def to_json(self) -> dict:
-        return asdict(self)
+from rnnlab.nn.config import TrainOptions
+from rnnlab.nn.data import IGNORE, Piece, TrainData
+from rnnlab.nn.schedule import rates
+from rnnlab.nn.tbptt import State, tbptt
 
 
 @dataclass
 class Metrics:
-    loss: float  # mean cross-entropy per real character
-    char_accuracy: float  # argmax == target over real characters (padding excluded)
-    line_accuracy: float  # whole sequences with every character right
-    chars: int  # real characters counted
+    loss: float  # mean loss per counted target (cross-entropy: per real character)
+    char_accuracy: float  # argmax == target where the target counts (NaN for float targets)
+    line_accuracy: float  # rows with every counted target right
+    chars: int  # targets counted
 
 
 @dataclass
 class Event:
     kind: str  # "step" | "eval" | "epoch"
     epoch: int  # 0-based
-    step: int  # steps done in this epoch
+    step: int  # pieces (batches) done in this epoch
     steps_per_epoch: int
-    loss: float  # the last training batch's loss
+    loss: float  # the last piece's training loss
     train_seconds: float  # time spent in training steps so far (evaluation excluded)
     metrics: Metrics | None = None
     record: dict | None = None  # the History record this evaluation added
@@ -78,7 +52,7 @@ class History:
     records: list[dict] = field(default_factory=list)  # one per evaluation
     stopped: str = "epochs"  # "epochs" | "target" | "interrupted"
     epoch: int = 0  # where training stands: next epoch to run ...
-    step: int = 0  # ... and steps of it already done
+    step: int = 0  # ... and pieces of it already done
     train_seconds: float = 0.0
 
     @property
@@ -86,135 +60,173 @@ class History:
         return max((r["val_char_accuracy"] for r in self.records), default=float("nan"))
 
 
-def masked_cross_entropy(logits: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy over real characters; logits (N, L, V), tgt (N, L) with 0 = padding."""
-    return F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=0)
+def cross_entropy(logits: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over the targets that count: logits (N, L, V), tgt (N, L), IGNORE out."""
+    return F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=IGNORE)
 
 
-def make_batches(
-    data: PairData, batch_size: int, seed: int | None, device: str = "cpu"
-) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """(src, tgt) tensor pairs (B, L_batch), each cut to its longest sequence, in seeded order."""
-    out = []
-    for idx in length_batches(data.lengths, batch_size, seed):
-        width = int(data.lengths[idx].max())
-        src = torch.from_numpy(np.ascontiguousarray(data.src[idx, :width]))
-        tgt = torch.from_numpy(np.ascontiguousarray(data.tgt[idx, :width]))
-        out.append((src.to(device), tgt.to(device)))
-    return out
+def make_optimizer(model: nn.Module, opts: TrainOptions) -> torch.optim.Optimizer:
+    return torch.optim.Adam(model.parameters(), lr=opts.lr)
+
+
+def keep_rows(state: State, keep: torch.Tensor | None) -> State:
+    """`state` (a tensor (layers, B, H), an LSTM's pair of them, or None) with the rows where
+    `keep` (B,) is False set to zero: those rows start afresh. keep None: no state at all."""
+    if state is None or keep is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(keep_rows(s, keep) for s in state)
+    return state * keep.to(state.dtype)[None, :, None]
+
+
+def _tensors(piece: Piece, device: str):
+    src, tgt = (
+        torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in (piece.src, piece.tgt)
+    )
+    keep = None if piece.keep is None else torch.from_numpy(piece.keep).to(device)
+    return src, tgt, keep
 
 
 @torch.inference_mode()
 def evaluate(
-    model: nn.Module, data: PairData, batch_size: int = 1024, device: str = "cpu"
+    model: nn.Module, pieces: Sequence[Piece], loss: Callable | None = None, device: str = "cpu"
 ) -> Metrics:
-    """Loss, real-character accuracy and whole-line accuracy of `model` on `data`."""
+    """Loss, accuracy and whole-row accuracy of `model` over `pieces`, a row's state carried
+    from piece to piece where the piece keeps it."""
+    loss = loss or cross_entropy
     was_training = model.training
     model.eval()
-    loss_sum, right, chars, lines_right = 0.0, 0, 0, 0
-    for src, tgt in make_batches(data, batch_size, seed=None, device=device):
-        logits, _ = model(src)
-        real = tgt != 0
+    loss_sum, right, chars, rows_right, rows, state = 0.0, 0, 0, 0, 0, None
+    for piece in pieces:
+        src, tgt, keep = _tensors(piece, device)
+        out, state = model(src, keep_rows(state, keep))
+        classes = not torch.is_floating_point(tgt)
+        real = tgt != IGNORE if classes else torch.ones(len(tgt), dtype=torch.bool)
         n = int(real.sum())
-        loss_sum += float(masked_cross_entropy(logits, tgt)) * n
-        hit = (logits.argmax(-1) == tgt) & real
-        right += int(hit.sum())
-        chars += n
-        lines_right += int((hit | ~real).all(dim=1).sum())
+        loss_sum += float(loss(out, tgt)) * n
+        chars, rows = chars + n, rows + len(src)
+        if classes:
+            hit = (out.argmax(-1) == tgt) & real
+            right += int(hit.sum())
+            rows_right += int((hit | ~real).all(dim=1).sum())
     model.train(was_training)
     if chars == 0:
         return Metrics(float("nan"), float("nan"), float("nan"), 0)
-    return Metrics(loss_sum / chars, right / chars, lines_right / len(data.lengths), chars)
+    accuracy = right / chars if classes else float("nan")
+    return Metrics(loss_sum / chars, accuracy, rows_right / rows if classes else math.nan, chars)
 
 
 def fit(
     model: nn.Module,
-    train: PairData,
-    val: PairData | None,
-    opts: TrainOptions,
+    data: TrainData,
+    options: TrainOptions,
+    callback: Callable[[Event], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
     *,
     optimizer: torch.optim.Optimizer | None = None,
     start: tuple[int, int] = (0, 0),
-    callback: Callable[[Event], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
 ) -> History:
-    """Train `model` in place with Adam on masked cross-entropy; returns the History.
+    """Train `model` in place with Adam on data.train; returns the History.
 
-    Batch order depends only on (seed, epoch), so a run resumed from `start` = (epoch, step)
-    with the saved optimizer replays exactly the steps an uninterrupted run would take.
-    A non-finite loss raises TrainingError before the step, leaving the weights as they were.
-    Under torchrun (distributed.active()), the model is wrapped in DistributedDataParallel and
-    each process takes its share of every epoch's batches through a DistributedSampler; every
-    process validates, so all take the same early-stopping decision.
+    Each epoch's pieces depend only on (seed, epoch), so a run resumed from `start` = (epoch,
+    piece) with the saved optimizer replays exactly the steps an uninterrupted run would take;
+    training stops when asked only before a piece no state carries into. A non-finite loss
+    raises TrainingError before its update, leaving the weights as they were. Under torchrun
+    (distributed.active()), the model is wrapped in DistributedDataParallel and each process
+    takes its share of every epoch's pieces through a DistributedSampler; every process
+    validates, so all take the same early-stopping decision.
     """
-    model.to(opts.device).train()
-    net = _parallel(model, opts.device)
-    opt = optimizer or torch.optim.Adam(model.parameters(), lr=opts.lr)
-    history = History(epoch=start[0], step=start[1])
-    notify = callback or (lambda e: None)
-    stop = _agreed(should_stop or (lambda: False), opts.device)
-    train_seconds = 0.0
+    return _Loop(model, data, options, optimizer, callback, should_stop).run(start)
 
-    def validate(epoch: int, step: int, steps: int, loss: float, kind: str) -> bool:
-        if val is None:
-            notify(Event(kind, epoch, step, steps, loss, train_seconds))
-            return False
-        m = evaluate(model, val, device=opts.device)
-        record = {
-            "epoch": epoch + 1,
-            "step": step,
-            "train_loss": loss,
-            "val_loss": m.loss,
-            "val_char_accuracy": m.char_accuracy,
-            "val_line_accuracy": m.line_accuracy,
-            "train_seconds": train_seconds,
-        }
-        history.records.append(record)
-        notify(Event(kind, epoch, step, steps, loss, train_seconds, m, record))
-        return opts.target_accuracy is not None and m.char_accuracy >= opts.target_accuracy
 
-    loss_value = float("nan")
-    for epoch in range(start[0], opts.epochs):
-        batches = _share(
-            make_batches(
-                train, opts.batch_size, seed=opts.seed * 100_003 + epoch, device=opts.device
+class _Loop:
+    """One call of fit: the loop over epochs and pieces, validation, and where it stands."""
+
+    def __init__(self, model, data, opts, optimizer, callback, should_stop) -> None:
+        self.model, self.data, self.opts = model.to(opts.device).train(), data, opts
+        self.net = _parallel(model, opts.device)
+        self.opt = optimizer or make_optimizer(model, opts)
+        self.notify = callback or (lambda e: None)
+        self.stop = _agreed(should_stop or (lambda: False), opts.device)
+        self.loss_fn = data.loss or cross_entropy
+        self.seconds, self.hits, self.losses, self.at = 0.0, 0, [], (0, 0)
+
+    def run(self, start: tuple[int, int]) -> History:
+        self.history = History(epoch=start[0], step=start[1])
+        every = self.opts.eval_every
+        for epoch in range(start[0], self.opts.epochs):
+            pieces = _share(self.data.train.epoch(epoch))
+            n, state = len(pieces), None
+            for i, piece in enumerate(pieces):
+                if epoch == start[0] and i < start[1]:
+                    continue  # made and skipped, so a generator of pieces stays in step
+                if piece.fresh and self.stop():
+                    return self._end("interrupted", epoch, i)
+                state = self._step(piece, state, epoch, i, n)
+                if (
+                    every
+                    and (i + 1) % every == 0
+                    and i + 1 < n
+                    and self._validate(epoch, i + 1, n, "eval")
+                ):
+                    return self._end("target", epoch, i + 1)
+            self.history.epoch, self.history.step = epoch + 1, 0
+            if self._validate(epoch, n, n, "epoch"):
+                return self._end("target", epoch + 1, 0)
+        return self._end("epochs", self.history.epoch, 0)
+
+    def _end(self, how: str, epoch: int, step: int) -> History:
+        h = self.history
+        h.stopped, h.epoch, h.step, h.train_seconds = how, epoch, step, self.seconds
+        return h
+
+    def _checked_loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        loss = self.loss_fn(output, target)
+        if not torch.is_floating_point(target) and not bool((target != IGNORE).any()):
+            return loss  # no target counts in this window: it adds no gradient, whatever it reads
+        value = loss.item()
+        if not math.isfinite(value):
+            raise TrainingError(
+                f"the loss became {value} at epoch {self.at[0] + 1}, step {self.at[1] + 1}; "
+                "lower the learning rate (--lr) or keep gradient clipping on (--clip)"
             )
-        )
-        first = start[1] if epoch == start[0] else 0
-        for step in range(first, len(batches)):
-            if stop():
-                history.stopped, history.epoch, history.step = "interrupted", epoch, step
-                history.train_seconds = train_seconds
-                return history
-            t0 = time.perf_counter()
-            src, tgt = batches[step]
-            logits, _ = net(src)
-            loss = masked_cross_entropy(logits, tgt)
-            loss_value = loss.item()
-            if not math.isfinite(loss_value):
-                raise TrainingError(
-                    f"the loss became {loss_value} at epoch {epoch + 1}, step {step + 1}; "
-                    "lower the learning rate (--lr) or keep gradient clipping on (--clip)"
-                )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if opts.clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), opts.clip)
-            opt.step()
-            train_seconds += time.perf_counter() - t0
-            notify(Event("step", epoch, step + 1, len(batches), loss_value, train_seconds))
-            last = step + 1 == len(batches)
-            due = opts.eval_every and (step + 1) % opts.eval_every == 0 and not last
-            if due and validate(epoch, step + 1, len(batches), loss_value, "eval"):
-                history.stopped, history.epoch, history.step = "target", epoch, step + 1
-                history.train_seconds = train_seconds
-                return history
-        history.epoch, history.step = epoch + 1, 0
-        if validate(epoch, len(batches), len(batches), loss_value, "epoch"):
-            history.stopped = "target"
-            break
-    history.train_seconds = train_seconds
-    return history
+        self.losses.append(value)
+        return loss
+
+    def _step(self, piece: Piece, state: State, epoch: int, i: int, n: int) -> State:
+        """Truncated BPTT over one piece (phrases: one window over its whole width)."""
+        t0 = time.perf_counter()
+        src, tgt, keep = _tensors(piece, self.opts.device)
+        k1 = self.opts.k1 or src.shape[1]
+        lr, beta1 = rates(self.opts, epoch, i, n)
+        for g in self.opt.param_groups:
+            g["lr"] = lr
+            if beta1 is not None:
+                g["betas"] = (beta1, *g["betas"][1:])
+        self.at, before = (epoch, i), len(self.losses)
+        state = tbptt(self.net, src, tgt, self._checked_loss, self.opt, k1, self.opts.k2 or k1,
+                      state=keep_rows(state, keep), clip=self.opts.clip)  # fmt: skip
+        self.seconds += time.perf_counter() - t0
+        loss = float(np.mean(self.losses[before:])) if len(self.losses) > before else math.nan
+        self.notify(Event("step", epoch, i + 1, n, loss, self.seconds))
+        return state
+
+    def _validate(self, epoch: int, step: int, steps: int, kind: str) -> bool:
+        """Validate (when there is validation data), record and report; whether to stop."""
+        loss = float(np.mean(self.losses)) if self.losses else math.nan
+        self.losses = []
+        if self.data.val is None:
+            self.notify(Event(kind, epoch, step, steps, loss, self.seconds))
+            return False
+        m = evaluate(self.model, self.data.val, self.loss_fn, self.opts.device)
+        record = {"epoch": epoch + 1, "step": step, "train_loss": loss, "val_loss": m.loss,
+                  "val_char_accuracy": m.char_accuracy, "val_line_accuracy": m.line_accuracy,
+                  "train_seconds": self.seconds}  # fmt: skip
+        self.history.records.append(record)
+        self.notify(Event(kind, epoch, step, steps, loss, self.seconds, m, record))
+        target = self.opts.target_accuracy
+        self.hits = self.hits + 1 if target is not None and m.char_accuracy >= target else 0
+        return self.hits >= self.opts.patience
 
 
 def _parallel(model: nn.Module, device: str) -> nn.Module:
@@ -227,21 +239,21 @@ def _parallel(model: nn.Module, device: str) -> nn.Module:
     return DistributedDataParallel(model, device_ids=ids)
 
 
-def _share(batches: list) -> list:
-    """This process's share of the epoch's batches (all of them outside torchrun).
+def _share(pieces: Sequence[Piece]) -> Sequence[Piece]:
+    """This process's share of the epoch's pieces (all of them outside torchrun).
 
     The same seeded order is made in every process; DistributedSampler deals it out, dropping
     the remainder so every process takes the same number of steps.
     """
     if not distributed.active():
-        return batches
+        return pieces
     from torch.utils.data import DistributedSampler
 
     sampler = DistributedSampler(
-        range(len(batches)), num_replicas=distributed.world_size(), rank=distributed.rank(),
+        range(len(pieces)), num_replicas=distributed.world_size(), rank=distributed.rank(),
         shuffle=False, drop_last=True,
     )  # fmt: skip
-    return [batches[i] for i in sampler]
+    return [pieces[i] for i in sampler]
 
 
 def _agreed(should_stop: Callable[[], bool], device: str) -> Callable[[], bool]:

@@ -20,10 +20,8 @@ from rnnlab.text.pairs import (
     case_follows,
     encode_pairs,
     fold,
-    length_batches,
     make_pairs,
     read_pairs,
-    stream_columns,
 )
 from rnnlab.text.vocab import PAD, Vocab, pad
 
@@ -45,7 +43,6 @@ __all__ = [
     "default_text",
     "encode_pairs",
     "fold",
-    "length_batches",
     "load_text",
     "make_cipher",
     "make_pairs",
@@ -54,5 +51,4 @@ __all__ = [
     "read_pairs",
     "sentences",
     "split",
-    "stream_columns",
 ]

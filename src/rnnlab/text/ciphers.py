@@ -48,7 +48,8 @@ CIPHER_NAMES: tuple[str, ...] = (
 # tests list); the running-position cipher, whose shift depends on the letter's position.
 _MORE_NAMES: tuple[str, ...] = ("progressive",)
 _ALIASES = {"shift": "caesar", "trithemius": "progressive"}
-_AFFINE_A = tuple(a for a in range(1, 26) if math.gcd(a, 26) == 1)
+# the multipliers a of the affine cipher a * x + b: the numbers below 26 coprime with it
+AFFINE_MULTIPLIERS = tuple(a for a in range(1, 26) if math.gcd(a, 26) == 1)
 _LETTERS = re.compile(r"[A-Za-z]+")
 _INTEGER = re.compile(r"[+-]?\d+")
 
@@ -156,7 +157,7 @@ class Affine(_Monoalphabetic):
         if math.gcd(a, 26) != 1:
             raise CipherKeyError(
                 f"affine key a={a} is not coprime with 26; a must be one of "
-                + ", ".join(map(str, _AFFINE_A))
+                + ", ".join(map(str, AFFINE_MULTIPLIERS))
             )
         self.a, self.b = a, b
         super().__init__("".join(UPPER[(a * x + b) % 26] for x in range(26)))

@@ -1,5 +1,4 @@
-"""(cipher, plain) data for the decipherer: pairs files, case folding, encoding, batches by length,
-and long id streams cut into columns for truncated BPTT.
+"""(cipher, plain) data for the decipherer: pairs files, case folding and encoding.
 
 Arrays come out as numpy int64; turning them into tensors and batches on a device is the learning
 wing's job. Nothing here trains or knows a model.
@@ -24,10 +23,8 @@ __all__ = [
     "case_follows",
     "encode_pairs",
     "fold",
-    "length_batches",
     "make_pairs",
     "read_pairs",
-    "stream_columns",
 ]
 
 
@@ -123,46 +120,3 @@ def encode_pairs(
             raise InputError(f"pair {i}: {e}") from None
     lengths = np.array([len(s) for s in src], dtype=np.int64)
     return PairData(src=pad(src), tgt=pad(tgt), lengths=lengths)
-
-
-def length_batches(lengths: np.ndarray, batch_size: int, seed: int | None) -> list[np.ndarray]:
-    """Indices into `lengths` (N,) grouped into batches of at most `batch_size` sequences of
-    similar length, so little time goes to padding: sorted by length (stably), cut in order,
-    and the order of the batches shuffled with `seed` (None keeps shortest first). Every index
-    appears exactly once."""
-    if batch_size < 1:
-        raise InputError(f"batch size must be 1 or more; got {batch_size}")
-    order = np.argsort(np.asarray(lengths), kind="stable")
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    if seed is not None:
-        perm = np.random.default_rng(seed).permutation(len(batches))
-        batches = [batches[j] for j in perm]
-    return batches
-
-
-def stream_columns(ids: np.ndarray, batch: int) -> np.ndarray:
-    """A long stream of ids (N,) cut into `batch` contiguous columns, (B, T) with T = N // B; the
-    last N % B ids are dropped. Row b continues where row b - 1 left off in the text, and a
-    truncated-BPTT driver walks the time axis in windows, carrying each row's hidden state:
-
-        ids:  a b c d e f g h i j k l m n o p q r s t u v w x (y z dropped)   N = 26, B = 4
-
-              T = 6 ->     window 1   window 2
-        row 0  [ a b c   | d e f ]     windows of k1 steps along T;
-        row 1  [ g h i   | j k l ]     the state of row b at the end of
-        row 2  [ m n o   | p q r ]     one window starts the next
-        row 3  [ s t u   | v w x ]
-
-    (pytorch/examples' word_language_model batchify lays the same data out as (T, B).)"""
-    ids = np.asarray(ids)
-    if ids.ndim != 1:
-        raise InputError(f"a stream of ids is one-dimensional; got shape {ids.shape}")
-    if batch < 1:
-        raise InputError(f"the number of columns must be 1 or more; got {batch}")
-    T = len(ids) // batch
-    if T == 0:
-        raise DataError(
-            f"a stream of {len(ids)} ids is too short for {batch} columns; "
-            "give more text or fewer columns"
-        )
-    return ids[: batch * T].reshape(batch, T)  # (B, T)

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import struct
 
@@ -5,9 +6,15 @@ import pytest
 import torch
 
 from rnnlab.errors import ModelFileError
-from rnnlab.nn import checkpoint
-from rnnlab.nn.models import ModelConfig, build_model
+from rnnlab.nn import recipes, runfile, runs
+from rnnlab.nn.config import ModelConfig, RunConfig
+from rnnlab.nn.models import build_model
+from rnnlab.nn.runs import Vocabs
 from rnnlab.text.vocab import Vocab
+
+
+def config_for(model: ModelConfig) -> RunConfig:
+    return dataclasses.replace(recipes.decipher_config(cipher="caesar", key="3"), model=model)
 
 
 @pytest.fixture
@@ -16,18 +23,19 @@ def run_dir(tmp_path):
     cfg = ModelConfig(kind="char", src_vocab=src.size, tgt_vocab=tgt.size, hidden=8, embed=4)
     torch.manual_seed(0)
     model = build_model(cfg)
-    checkpoint.save_run(tmp_path / "run", model, cfg, src, tgt, {"fold_case": True, "data": {}},
+    runs.save_run(tmp_path / "run", config_for(cfg), model, Vocabs(src, tgt, True, 40),
                         [{"epoch": 1, "step": 2, "val_char_accuracy": 0.5}])  # fmt: skip
     return tmp_path / "run", model
 
 
 def test_run_round_trip_rebuilds_the_same_model(run_dir):
     path, model = run_dir
-    run = checkpoint.load_run(path)
+    run = runs.load_run(path)
     for k, v in model.state_dict().items():
         assert torch.equal(v, run.model.state_dict()[k])
-    assert run.fold_case and run.src_vocab.chars == tuple("dqg wzr")
-    assert checkpoint.read_history(path) == [{"epoch": 1, "step": 2, "val_char_accuracy": 0.5}]
+    assert run.vocabs.fold_case and run.vocabs.source.chars == tuple("dqg wzr")
+    assert run.vocabs.max_len == 40 and run.config.cipher.name == "caesar"
+    assert runfile.read_history(path) == [{"epoch": 1, "step": 2, "val_char_accuracy": 0.5}]
     assert sorted(p.name for p in path.iterdir()) == [
         "config.json",
         "history.csv",
@@ -41,12 +49,12 @@ def test_missing_file_is_named(run_dir, name):
     path, _ = run_dir
     (path / name).unlink()
     with pytest.raises(ModelFileError, match=f"has no {name}"):
-        checkpoint.load_run(path)
+        runs.load_run(path)
 
 
 def test_missing_folder_says_how_to_make_one(tmp_path):
     with pytest.raises(ModelFileError, match="rnnlab train --out"):
-        checkpoint.load_run(tmp_path / "nope")
+        runs.load_run(tmp_path / "nope")
 
 
 def test_unknown_format_version_is_refused(run_dir):
@@ -55,7 +63,18 @@ def test_unknown_format_version_is_refused(run_dir):
     cfg["format_version"] = 99
     (path / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ModelFileError, match="format 99"):
-        checkpoint.load_run(path)
+        runs.load_run(path)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [ModelConfig(kind="seed", tgt_vocab=26), ModelConfig(cell="lstm", layers=2, hidden=5),
+     ModelConfig(cell="rnn", bidirectional=True, layers=2, padding=False),
+     ModelConfig(cell="gru", bidirectional=True, src_vocab=28, tgt_vocab=26)],
+)  # fmt: skip
+def test_the_config_names_every_tensor_and_shape_the_model_has(model):
+    built = {k: tuple(v.shape) for k, v in build_model(model).state_dict().items()}
+    assert built == model.tensor_shapes()
 
 
 def _tensors_file(path, tensors):
@@ -69,10 +88,10 @@ def test_unexpected_tensor_names_and_shapes_are_refused(run_dir):
     sd = model.state_dict()
     _tensors_file(path, {**sd, "extra.weight": torch.zeros(2)})
     with pytest.raises(ModelFileError, match="unexpected: extra.weight"):
-        checkpoint.load_run(path)
+        runs.load_run(path)
     _tensors_file(path, {**sd, "out.bias": torch.zeros(3)})
     with pytest.raises(ModelFileError, match=r"out.bias is torch.float32 \(3,\)"):
-        checkpoint.load_run(path)
+        runs.load_run(path)
 
 
 @pytest.mark.parametrize(
@@ -84,14 +103,14 @@ def test_corrupted_weights_are_refused_without_a_crash(run_dir, data):
     path, _ = run_dir
     (path / "model.safetensors").write_bytes(data)
     with pytest.raises(ModelFileError, match="truncated|corrupted"):
-        checkpoint.load_run(path)
+        runs.load_run(path)
 
 
 def test_malformed_json_is_refused(run_dir):
     path, _ = run_dir
     (path / "vocab.json").write_text("{not json")
     with pytest.raises(ModelFileError, match="not valid JSON"):
-        checkpoint.load_run(path)
+        runs.load_run(path)
 
 
 def test_a_failed_write_leaves_the_previous_file_intact(run_dir, monkeypatch):
