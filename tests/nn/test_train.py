@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -137,3 +138,36 @@ def test_the_seed_recipe_reshuffles_fully_as_keras_and_char_groups_by_length(sma
     data = small_ds.encode(small_ds.train_pairs)
     lengths = [(p.tgt != IGNORE).sum(1) for p in PhraseBatches(data, 32, 0, False).epoch(0)]
     assert np.mean([np.ptp(n) for n in lengths]) > 20  # every length together: a full reshuffle
+
+
+def test_weight_decay_is_one_option_every_kind_of_run_takes(tmp_path):
+    """Decoupled weight decay shrinks the weights of every kind of run, and 0 is plain Adam."""
+    from rnnlab.nn.train import make_optimizer
+
+    kinds = [
+        small_config(epochs=1, batch_size=32),
+        recipes.lm_config(epochs=1, hidden=8, embed=4),
+        recipes.keyless_config("caesar", steps=2, hidden=8, embed=4),
+    ]
+    for config in kinds:
+        model = build_model(jobs.prepare(config).config.model)
+        assert type(make_optimizer(model, config.training)) is torch.optim.Adam
+        decayed = dataclasses.replace(config.training, weight_decay=0.1)
+        assert type(make_optimizer(model, decayed)).__name__ == "AdamW"
+    norms = {}
+    for wd in (0.0, 0.5):
+        res = jobs.train_run(small_config(epochs=2, batch_size=32, weight_decay=wd), None)
+        norms[wd] = float(sum(p.detach().norm() ** 2 for p in res.model.parameters()))
+    assert norms[0.5] < norms[0.0]
+    assert main_wd(tmp_path) == 0.25
+
+
+def main_wd(tmp_path) -> float:
+    """`rnnlab train --weight-decay` reaches the saved run's config."""
+    from rnnlab.cli import main
+    from rnnlab.nn.runs import load_run
+
+    out = tmp_path / "wd"
+    args = ["train", "--cipher", "caesar", "--key", "3", "--epochs", "1", "--hidden", "4"]
+    assert main([*args, "--weight-decay", "0.25", "--out", str(out)]) == 0
+    return load_run(out).config.training.weight_decay

@@ -86,6 +86,7 @@ def train(
     batch_size: Annotated[int | None, Opt(help="sequences per step")] = None,
     lr: Annotated[float | None, Opt(help="Adam learning rate")] = None,
     clip: Annotated[float | None, Opt(help="gradient norm clipping threshold")] = None,
+    weight_decay: Annotated[float | None, Opt(help="decoupled weight decay (AdamW)")] = None,
     target_accuracy: Annotated[float | None, Opt(help="stop at this validation accuracy")] = None,
     eval_every: Annotated[int | None, Opt(help="also validate every N steps")] = None,
     max_len: Annotated[int, Opt(help="longest phrase cut from a corpus")] = 100,
@@ -116,8 +117,9 @@ def train(
         config = recipes.decipher_config(
             cipher=cipher, key=key, corpus=str(corpus.resolve()) if corpus else None, pairs=files,
             model=model, stream=stream, max_len=max_len, hidden=hidden, embed=embed, cell=cell,
-            epochs=epochs, batch_size=batch_size, lr=lr, clip=clip, target_accuracy=target_accuracy,
-            eval_every=eval_every, seed=seed, device=progress.device(device), k1=k1, k2=k2,
+            epochs=epochs, batch_size=batch_size, lr=lr, clip=clip, weight_decay=weight_decay,
+            target_accuracy=target_accuracy, eval_every=eval_every, seed=seed,
+            device=progress.device(device), k1=k1, k2=k2,
         )  # fmt: skip
         out = runs.refuse_existing(out or Path("runs") / time.strftime(f"{model}-%Y%m%d-%H%M%S"))
     rank, world = distributed.setup(config.training.device)

@@ -125,6 +125,7 @@ class TrainOptions:
     schedule: str = "constant"  # constant | cosine (per epoch, lr to lr_end) | onecycle (per step)
     lr_end: float = 0.0  # cosine: the learning rate the schedule falls to
     clip: float | None = 1.0  # gradient norm clipping threshold; None turns it off
+    weight_decay: float = 0.0  # decoupled weight decay per step, times lr (AdamW); 0: plain Adam
     k1: int | None = None  # truncated BPTT: an update after every k1 steps ... (None: one a batch)
     k2: int | None = None  # ... backpropagated through the last k2 (None: k1)
     segment: int = 100  # streams: new messages may start only every `segment` characters ...
@@ -146,6 +147,7 @@ class TrainOptions:
             f"learning rate must be a positive number, got {self.lr}",
         )
         _fail(self.lr_end >= 0 and math.isfinite(self.lr_end), "lr_end must be 0 or more")
+        _fail(0 <= self.weight_decay < 1, f"weight decay is in [0, 1), got {self.weight_decay}")
         _fail(self.schedule in SCHEDULES, f"schedule is one of {', '.join(SCHEDULES)}")
         _fail(
             self.clip is None or self.clip > 0,

@@ -66,6 +66,9 @@ def cross_entropy(logits: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
 
 
 def make_optimizer(model: nn.Module, opts: TrainOptions) -> torch.optim.Optimizer:
+    """Adam, or AdamW (decoupled weight decay) when opts.weight_decay is set."""
+    if opts.weight_decay:
+        return torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
     return torch.optim.Adam(model.parameters(), lr=opts.lr)
 
 
