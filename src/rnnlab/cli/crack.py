@@ -80,7 +80,6 @@ def crack(
             progress=report,
             lm=lm,
         )
-    best = result.best
     if not result.full_statistics:
         from rnnlab.crack.core import BUILD_TIME
 
@@ -90,27 +89,30 @@ def crack(
             f"--time-limit {BUILD_TIME:g} or more builds and caches them",
             file=sys.stderr,
         )
-    if as_json:
-        obj = {
-            "plaintext": best.plaintext,
-            "cipher": best.cipher,
-            "key": best.key,
-            "confidence": round(best.confidence, 4),
-        }
-        if candidates > 1:
-            obj["candidates"] = [
-                {"plaintext": c.plaintext, "cipher": c.cipher, "key": c.key,
-                 "score": round(c.score, 2), "confidence": round(c.confidence, 4)}
-                for c in result.candidates
-            ]  # fmt: skip
-        echo(json.dumps(obj, ensure_ascii=False))
-        return
+    (_print_json if as_json else _print_text)(result, candidates > 1)
+
+
+def _print_json(result, with_candidates: bool) -> None:
+    best = result.best
+    obj = {"plaintext": best.plaintext, "cipher": best.cipher, "key": best.key,
+           "confidence": round(best.confidence, 4)}  # fmt: skip
+    if with_candidates:
+        obj["candidates"] = [
+            {"plaintext": c.plaintext, "cipher": c.cipher, "key": c.key,
+             "score": round(c.score, 2), "confidence": round(c.confidence, 4)}
+            for c in result.candidates
+        ]  # fmt: skip
+    echo(json.dumps(obj, ensure_ascii=False))
+
+
+def _print_text(result, with_candidates: bool) -> None:
+    best = result.best
     echo(best.plaintext.rstrip("\n"))
     echo(
         f"cipher: {best.cipher}  key: {best.key}  confidence: {best.confidence:.2f}  "
         f"({result.elapsed:.1f} s, {result.evaluations:,} keys scored)",
     )
-    if candidates > 1:
+    if with_candidates:
         echo()
         for i, c in enumerate(result.candidates, 1):
             line = " ".join(c.plaintext.split())
