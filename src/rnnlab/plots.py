@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnlab.fileio import atomic_write_bytes, atomic_write_csv
@@ -21,6 +21,8 @@ STYLE = {
     "font.size": 10,
     "legend.frameon": False,
 }
+# panel_grid's reference line styles, one per label in the order first met (matplotlib dashes)
+_LINE_STYLES: tuple[object, ...] = ("--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1)))
 
 
 def _pyplot():
@@ -147,10 +149,7 @@ def panel_grid(
     every panel. Reference lines are labelled once in the legend."""
     plt = _pyplot()
     nrows = -(-len(panels) // ncols)
-    colors: dict[str, str] = {}
-    cycle = [c["color"] for c in plt.rcParams["axes.prop_cycle"]]
-    line_styles = ["--", "-.", (0, (1, 1)), (0, (5, 1, 1, 1, 1, 1))]
-    styles: dict[str, object] = {}  # reference line label -> its style, the same in every panel
+    keys = _GridKeys([c["color"] for c in plt.rcParams["axes.prop_cycle"]])
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(
             nrows,
@@ -159,39 +158,13 @@ def panel_grid(
             sharey=sharey,
             squeeze=False,
         )
-        legend: dict[str, object] = {}
         for ax, panel in zip(axes.flat, panels):
-            for name, data in panel.series.items():
-                color = colors.setdefault(name, cycle[len(colors) % len(cycle)])
-                xs, ys = list(data[0]), list(data[1])
-                marker = "o" if len(xs) <= 30 else None
-                (line,) = ax.plot(xs, ys, color=color, marker=marker, ms=3, label=name)
-                legend.setdefault(name, line)
-                if len(data) == 4:
-                    ax.fill_between(xs, list(data[2]), list(data[3]), color=color, alpha=0.2, lw=0)
-            for y, label in panel.hlines:
-                ls = styles.setdefault(label, line_styles[len(styles) % len(line_styles)])
-                legend.setdefault(label, ax.axhline(y, color="grey", ls=ls, lw=1, label=label))
-            for x, label in panel.vlines:
-                legend.setdefault(label, ax.axvline(x, color="black", ls=":", lw=1, label=label))
-            if panel.logx:
-                ax.set_xscale("log")
-            if panel.logy:
-                ax.set_yscale("log")
-            if panel.ylim is not None:
-                ax.set_ylim(*panel.ylim)
-            if panel.xticks:
-                ax.set_xticks(list(panel.xticks), [f"{x:g}" for x in panel.xticks])
-                ax.minorticks_off()
-            ax.set_xlabel(panel.xlabel)
-            ax.set_ylabel(panel.ylabel)
-            ax.set_title(panel.title, fontsize=9)
-            if panel.note:
-                ax.text(0.03, 0.97, panel.note, transform=ax.transAxes, va="top", fontsize=7.5)
+            _draw_panel(ax, panel, keys)
         for ax in list(axes.flat)[len(panels) :]:
             ax.set_visible(False)
         if title:
             fig.suptitle(title)
+        legend = keys.legend
         fig.legend(
             list(legend.values()),
             list(legend.keys()),
@@ -199,14 +172,74 @@ def panel_grid(
             ncol=min(len(legend), 6),
             bbox_to_anchor=(0.5, 0.0),
         )
-        # fixed margins: tight_layout on a grid of log axes costs seconds
-        height = panel_size[1] * nrows + 0.6  # inches
-        fig.subplots_adjust(
-            left=0.75 / (panel_size[0] * ncols),
-            right=0.99,
-            bottom=1.05 / height,
-            top=1 - (0.75 if title else 0.35) / height,
-            hspace=0.55,
-            wspace=0.12 if sharey else 0.32,
-        )
+        _fixed_margins(fig, nrows, ncols, panel_size, titled=bool(title), sharey=bool(sharey))
         return save_figure(fig, path)
+
+
+@dataclass
+class _GridKeys:
+    """What a grid keeps the same across its panels: each series' colour (from `cycle`, in the
+    order first met), each reference line's style, and one legend handle per label."""
+
+    cycle: list[str]
+    colors: dict[str, str] = field(default_factory=dict)
+    styles: dict[str, object] = field(default_factory=dict)
+    legend: dict[str, object] = field(default_factory=dict)
+
+    def color(self, name: str) -> str:
+        return self.colors.setdefault(name, self.cycle[len(self.colors) % len(self.cycle)])
+
+    def style(self, label: str) -> object:
+        return self.styles.setdefault(label, _LINE_STYLES[len(self.styles) % len(_LINE_STYLES)])
+
+
+def _draw_panel(ax, panel: Panel, keys: _GridKeys) -> None:
+    """`panel`'s series (with their bands), reference lines, axes and note, drawn on `ax`."""
+    for name, data in panel.series.items():
+        color = keys.color(name)
+        xs, ys = list(data[0]), list(data[1])
+        marker = "o" if len(xs) <= 30 else None
+        (line,) = ax.plot(xs, ys, color=color, marker=marker, ms=3, label=name)
+        keys.legend.setdefault(name, line)
+        if len(data) == 4:
+            ax.fill_between(xs, list(data[2]), list(data[3]), color=color, alpha=0.2, lw=0)
+    for y, label in panel.hlines:
+        ls = keys.style(label)
+        keys.legend.setdefault(label, ax.axhline(y, color="grey", ls=ls, lw=1, label=label))
+    for x, label in panel.vlines:
+        keys.legend.setdefault(label, ax.axvline(x, color="black", ls=":", lw=1, label=label))
+    _set_axes(ax, panel)
+
+
+def _set_axes(ax, panel: Panel) -> None:
+    """`panel`'s scales, limits, ticks, labels, title and corner note on `ax`."""
+    if panel.logx:
+        ax.set_xscale("log")
+    if panel.logy:
+        ax.set_yscale("log")
+    if panel.ylim is not None:
+        ax.set_ylim(*panel.ylim)
+    if panel.xticks:
+        ax.set_xticks(list(panel.xticks), [f"{x:g}" for x in panel.xticks])
+        ax.minorticks_off()
+    ax.set_xlabel(panel.xlabel)
+    ax.set_ylabel(panel.ylabel)
+    ax.set_title(panel.title, fontsize=9)
+    if panel.note:
+        ax.text(0.03, 0.97, panel.note, transform=ax.transAxes, va="top", fontsize=7.5)
+
+
+def _fixed_margins(
+    fig, nrows: int, ncols: int, panel_size: tuple[float, float], *, titled: bool, sharey: bool
+) -> None:
+    """Margins fixed in inches, as fractions of the figure: tight_layout on a grid of log axes
+    costs seconds. Room at the bottom for the legend, at the top for the title if any."""
+    height = panel_size[1] * nrows + 0.6  # inches
+    fig.subplots_adjust(
+        left=0.75 / (panel_size[0] * ncols),
+        right=0.99,
+        bottom=1.05 / height,
+        top=1 - (0.75 if titled else 0.35) / height,
+        hspace=0.55,
+        wspace=0.12 if sharey else 0.32,
+    )

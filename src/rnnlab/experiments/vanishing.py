@@ -11,10 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnlab.exact.cells import Cell, Params, make_cell
-from rnnlab.exact.jacobians import largest_singular_value, norms_from_start, spectral_radius
 from rnnlab.experiments.common import (
-    CELLS,
     Progress,
     Result,
     no_progress,
@@ -24,19 +21,22 @@ from rnnlab.experiments.common import (
     sci,
     write_summary,
 )
+from rnnlab.experiments.vanishing_draws import (
+    CURVES,
+    GATE_BIAS,
+    INITS,
+    INPUT_SCALE,
+    MAIN_MATRIX,  # noqa: F401  re-exported with the three below, as before the split
+    draw,  # noqa: F401
+    mean_tanh_slope,  # noqa: F401
+    measure,
+    radius_table,
+    recurrent_matrix,  # noqa: F401
+)
 from rnnlab.fileio import atomic_write_csv
 from rnnlab.plots import Panel, panel_grid
 
 NAME = "vanishing"
-GATE_BIAS = 3.0  # the "open" variants: sigmoid(3) = 0.95 of the state kept per step at rest
-# curve -> (cell kind, the gate bias set to GATE_BIAS or None), with its label
-CURVES = {
-    "rnn": ("rnn", None),
-    "gru": ("gru", None),
-    "lstm": ("lstm", None),
-    "gru_open": ("gru", "b_z"),
-    "lstm_open": ("lstm", "b_f"),
-}
 CELL_LABELS = {
     "rnn": "tanh RNN",
     "gru": "GRU",
@@ -45,10 +45,7 @@ CELL_LABELS = {
     "lstm_open": f"LSTM (b_f = +{GATE_BIAS:g})",
 }
 HIDDEN = (1, 2, 16, 64)
-INITS = ("normal", "scaled", "orthogonal")
 INIT_LABELS = {"normal": "N(0, 1)", "scaled": "N(0, 1/n)", "orthogonal": "orthogonal"}
-INPUT_SCALE = 0.1  # x_t ~ N(0, INPUT_SCALE^2), one input unit
-MAIN_MATRIX = {"rnn": "W_h", "gru": "W_hn", "lstm": "W_hg"}  # the cell's W_hh
 VANISHED, EXPLODED = 1e-3, 1e3  # a median norm at t = T below / above this counts as such
 # Pascanu, Mikolov and Bengio 2013, W with iid N(0, 1) entries: n -> (median radius, P(< 1))
 PUBLISHED_RADIUS = {1: (0.80, 0.67), 2: (1.31, 0.34), 10: (3.36, 0.0), 100: (10.5, 0.0)}
@@ -64,90 +61,6 @@ class Settings:
 
 FULL = Settings(steps=100, seeds=30, radius_samples=1000)
 QUICK = Settings(steps=50, seeds=5, radius_samples=100, radius_sizes=(1, 2, 64))
-
-
-def recurrent_matrix(init: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    """An (n, n) matrix: iid N(0, 1) ("normal"), iid N(0, 1/n) ("scaled"), or a Haar-random
-    orthogonal matrix ("orthogonal": Q of a Gaussian's QR, column signs fixed by R's diagonal)."""
-    G = rng.standard_normal((n, n))
-    if init == "normal":
-        return G
-    if init == "scaled":
-        return G / np.sqrt(n)
-    if init == "orthogonal":
-        Q, R = np.linalg.qr(G)
-        return Q * np.sign(np.diag(R))
-    raise ValueError(f"unknown initialisation {init!r}; choose one of {', '.join(INITS)}")
-
-
-def draw(
-    curve: str, n: int, init: str, key: list[int], T: int
-) -> tuple[Cell, Params, np.ndarray, np.ndarray]:
-    """The cell of `curve` (a key of CURVES) with n units, its parameters, its W_hh (n, n)
-    and inputs xs (T, 1).
-
-    W_hh, the input weights of the main path and xs come from `key` alone, so the tanh RNN's
-    W_h, the GRU's W_hn and the LSTM's W_hg are the same matrix; the other gates' W_h* come
-    from the same distribution, W_x* from N(0, 1); biases are zero (except the one gate bias
-    of an "open" curve, GATE_BIAS) and h_0 = c_0 = 0.
-    """
-    kind, open_gate = CURVES[curve]
-    shared = np.random.default_rng(key)
-    W_hh = recurrent_matrix(init, n, shared)
-    w_x = shared.standard_normal((n, 1))
-    xs = INPUT_SCALE * shared.standard_normal((T, 1))
-    other = np.random.default_rng([*key, CELLS.index(kind)])
-    cell = make_cell(kind, 1, n)
-    params: Params = {}
-    for name, shape in cell.shapes().items():
-        if name == MAIN_MATRIX[kind]:
-            params[name] = W_hh
-        elif name == MAIN_MATRIX[kind].replace("_h", "_x"):
-            params[name] = w_x
-        elif name.startswith("W_h"):
-            params[name] = recurrent_matrix(init, n, other)
-        elif name.startswith("W_x"):
-            params[name] = other.standard_normal(shape)
-        else:
-            params[name] = np.full(shape, GATE_BIAS if name == open_gate else 0.0)
-    return cell, params, W_hh, xs
-
-
-def mean_tanh_slope(cell: Cell, params: Params, xs: np.ndarray) -> float:
-    """The mean of f'(a_t) = 1 - h_t^2 over steps and units of a tanh RNN: 1 is linear, near 0
-    saturated."""
-    state, total = cell.zero_state(), 0.0
-    for x in xs:
-        state, cache = cell.forward(params, x, state)
-        total += float(np.mean(1.0 - cache["h"] ** 2))
-    return total / len(xs)
-
-
-def radius_table(sizes: tuple[int, ...], samples: int, seed: int) -> list[dict]:
-    """Spectral radius and largest singular value of `samples` matrices per (init, n), for the
-    two random laws (every eigenvalue and singular value of an orthogonal matrix is 1)."""
-    rows = []
-    for i, init in enumerate(INITS[:2]):
-        for n in sizes:
-            rng = np.random.default_rng([seed, 7, i, n])
-            mats = [recurrent_matrix(init, n, rng) for _ in range(samples)]
-            radius = np.array([spectral_radius(W) for W in mats])
-            sigma = np.array([largest_singular_value(W) for W in mats])
-            q25, med, q75 = quartiles(radius)
-            rows.append(
-                {
-                    "init": init,
-                    "hidden": n,
-                    "samples": samples,
-                    "radius_median": float(med),
-                    "radius_q25": float(q25),
-                    "radius_q75": float(q75),
-                    "radius_mean": float(radius.mean()),
-                    "p_radius_below_1": float(np.mean(radius < 1.0)),
-                    "sigma_median": float(np.median(sigma)),
-                }
-            )
-    return rows
 
 
 def run(
@@ -167,6 +80,29 @@ def run(
     cfg = QUICK if quick else FULL
     report = progress or no_progress
     out = prepare_out(out or Path("runs/experiments") / NAME)
+    curves, matrix_rows, radius_rows, numbers = _measure(cfg, seed, report)
+    report(0.97, "writing the figure")
+    files = _write(out, cfg, curves, matrix_rows, radius_rows)
+    verdict = _verdict(numbers, cfg.steps)
+    files.append(
+        write_summary(
+            out / "summary.md",
+            "Vanishing and exploding gradients",
+            _summary(cfg, seed, quick, numbers, radius_rows, verdict),
+        )
+    )
+    report(1.0, "done")
+    return Result(NAME, quick, seed, verdict, numbers, files, time.perf_counter() - started)
+
+
+def _measure(
+    cfg: Settings, seed: int, report: Progress
+) -> tuple[dict, list[list], list[dict], dict]:
+    """Every (n, init) of the sweep, then the radius table, on one thread (progress to 0.9).
+
+    Returns curves ((cell, n, init) -> (seeds, T) log10 norms), the rows of
+    vanishing_matrices.csv, the radius table's rows and run()'s numbers.
+    """
     T = cfg.steps
     curves: dict[tuple[str, int, str], np.ndarray] = {}  # (cell, n, init) -> (seeds, T) log10
     matrix_rows: list[list] = []
@@ -177,50 +113,40 @@ def run(
     with one_thread():
         for j, (n, init) in enumerate(work):
             report(done[j], f"hidden {n}, W_hh {INIT_LABELS[init]}")
-            logs = {kind: np.empty((cfg.seeds, T)) for kind in CURVES}
-            slopes = []
-            for s in range(cfg.seeds):
-                key = [seed, n, INITS.index(init), s]
-                row: list = [init, n, s]
-                for kind in CURVES:
-                    cell, params, W_hh, xs = draw(kind, n, init, key, T)
-                    logs[kind][s] = np.clip(
-                        norms_from_start(cell, params, xs, log10=True), -300, 300
-                    )
-                    if kind == "rnn":
-                        slopes.append(mean_tanh_slope(cell, params, xs))
-                        row += [spectral_radius(W_hh), largest_singular_value(W_hh), slopes[-1]]
-                    row.append(10.0 ** logs[kind][s, -1])
-                matrix_rows.append(row)
+            logs, slopes, rows = measure(n, init, cfg.seeds, T, seed)
+            matrix_rows += rows
             for kind in CURVES:
                 curves[kind, n, init] = logs[kind]
-                for t in sorted({min(50, T), T}):
-                    numbers[f"norm_t{t}/{kind}/n{n}/{init}"] = 10.0 ** np.median(
-                        logs[kind][:, t - 1]
-                    )
-                numbers[f"above_1/{kind}/n{n}/{init}"] = float(np.mean(logs[kind][:, -1] > 0))
+                numbers.update(_norm_numbers(logs[kind], kind, n, init))
             numbers[f"tanh_slope/n{n}/{init}"] = float(np.median(slopes))
         report(done[-1], "spectral radius table")
         radius_rows = radius_table(cfg.radius_sizes, cfg.radius_samples, seed)
+    numbers.update(_radius_numbers(radius_rows))
+    return curves, matrix_rows, radius_rows, numbers
+
+
+def _norm_numbers(logs: np.ndarray, kind: str, n: int, init: str) -> dict[str, float]:
+    """From one curve's log10 norms (seeds, T): the median ||dh_t/dh_0|| at t = 50 and T, and
+    the share of draws above 1 at T."""
+    T = logs.shape[1]
+    numbers = {
+        f"norm_t{t}/{kind}/n{n}/{init}": 10.0 ** np.median(logs[:, t - 1])
+        for t in sorted({min(50, T), T})
+    }
+    numbers[f"above_1/{kind}/n{n}/{init}"] = float(np.mean(logs[:, -1] > 0))
+    return numbers
+
+
+def _radius_numbers(radius_rows: list[dict]) -> dict[str, float]:
+    """The radius table's medians, means and P(radius < 1), by "{name}/n{n}/{init}"."""
+    numbers = {}
     for r in radius_rows:
         tail = f"n{r['hidden']}/{r['init']}"
         numbers[f"radius/{tail}"] = r["radius_median"]
         numbers[f"radius_mean/{tail}"] = r["radius_mean"]
         numbers[f"radius_below_1/{tail}"] = r["p_radius_below_1"]
         numbers[f"sigma/{tail}"] = r["sigma_median"]
-
-    report(0.97, "writing the figure")
-    files = _write(out, cfg, curves, matrix_rows, radius_rows)
-    verdict = _verdict(numbers, T)
-    files.append(
-        write_summary(
-            out / "summary.md",
-            "Vanishing and exploding gradients",
-            _summary(cfg, seed, quick, numbers, radius_rows, verdict),
-        )
-    )
-    report(1.0, "done")
-    return Result(NAME, quick, seed, verdict, numbers, files, time.perf_counter() - started)
+    return numbers
 
 
 def _write(out: Path, cfg: Settings, curves, matrix_rows, radius_rows) -> list[Path]:
