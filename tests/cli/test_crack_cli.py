@@ -108,3 +108,16 @@ def test_vigenere_search_on_a_caesar_text_ends_well_inside_its_time_limit(capsys
     assert code == 0 and out.splitlines()[0] == text
     assert "key: D " in out
     assert time.monotonic() - t0 < 5.0
+
+
+def test_rnnlab_crack_never_imports_torch(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from rnnlab.cli import main; "
+        "rc = main(['crack', '-t', '3', 'Wkh txlfn eurzq ira mxpsv ryhu wkh odcb grj.']); "
+        "print(rc, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "0 False", out.stdout + out.stderr

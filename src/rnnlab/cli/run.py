@@ -139,6 +139,6 @@ def train(
     test = "" if res.test_accuracy is None else f", test {res.test_accuracy:.4%}"
     how = " (whole and 100-character messages)" if config.memory else ""
     say(f"Done ({res.history.stopped}): {res.parameters:,} parameters, "
-        f"{res.history.train_seconds:.1f} s of training, validation character accuracy "
-        f"{res.val_accuracy:.4%}{test}{how}")  # fmt: skip
+        f"{res.history.train_seconds:.1f} s of training{';' if how else ','} validation character "
+        f"accuracy {res.val_accuracy:.4%}{test}{how}")  # fmt: skip
     say(f"Saved to {out}/")

@@ -2,7 +2,7 @@
 
 The default corpus is the English prose of Python's own bundled documentation (`pydoc_data`,
 which ships with every Python), cleaned at run time: no download. It is deterministic for a given
-Python version. Nothing here enciphers or encodes; see ciphers.py and vocab.py.
+Python version. Nothing here enciphers or encodes; see ciphers/ and vocab.py.
 """
 
 from __future__ import annotations
