@@ -38,6 +38,25 @@ class Result:
     seconds: float = 0.0  # wall time of the whole run
 
 
+class Follow:
+    """A trainer callback for an experiment: counts the pieces trained, keeps `metric` of the
+    last validation's Metrics, and reports each validation as "{what} N, {label} value"."""
+
+    def __init__(self, report, epochs: int, what: str, label: str, metric, digits: int) -> None:
+        self.report, self.epochs, self.what, self.label = report, epochs, what, label
+        self.metric, self.digits = metric, digits
+        self.pieces, self.value = 0, float("nan")
+
+    def __call__(self, e) -> None:
+        self.pieces += e.kind == "step"
+        if e.metrics is not None:
+            self.value = self.metric(e.metrics)
+            done = self.pieces / (self.epochs * e.steps_per_epoch)
+            self.report(
+                done, f"{self.what} {self.pieces}, {self.label} {self.value:.{self.digits}f}"
+            )
+
+
 def no_progress(fraction: float, message: str) -> None:
     """The progress callback used when none is given."""
 

@@ -16,6 +16,7 @@ from torch import nn
 
 from rnnlab.experiments.common import (
     CELLS,
+    Follow,
     Progress,
     Result,
     no_progress,
@@ -30,7 +31,7 @@ from rnnlab.nn.config import ModelConfig, TrainOptions
 from rnnlab.nn.data import Generated, Piece, TrainData, phrase_data
 from rnnlab.nn.models import build_model, count_parameters
 from rnnlab.nn.tbptt import RecurrentReadout
-from rnnlab.nn.train import Event, fit
+from rnnlab.nn.train import fit
 
 NAME = "memory"
 LABELS = {"rnn": "vanilla RNN (tanh)", "gru": "GRU", "lstm": "LSTM"}
@@ -101,17 +102,10 @@ def train_adding(kind: str, T: int, cfg: Settings, seed: int, report) -> dict:
     batches = Generated(lambda r: _adding_piece(*adding_problem(cfg.batch, T, r), T),
                         cfg.adding_steps, rng)  # fmt: skip
     opts = TrainOptions(epochs=1, lr=ADDING_LR, clip=1.0, eval_every=cfg.eval_every, seed=seed)
-    now = {"mse": float("nan"), "steps": 0}
-
-    def on_event(e: Event) -> None:
-        now["steps"] += e.kind == "step"
-        if e.metrics is not None:
-            now["mse"] = e.metrics.loss
-            report(e.step / cfg.adding_steps, f"step {e.step}, validation MSE {e.metrics.loss:.4f}")
-
-    history = fit(model, TrainData(batches, val, _last_step_mse), opts, on_event,
-                  should_stop=lambda: now["mse"] < STOP)  # fmt: skip
-    return {"value": now["mse"], "steps": now["steps"], "seconds": history.train_seconds,
+    follow = Follow(report, 1, "step", "validation MSE", lambda m: m.loss, 4)
+    history = fit(model, TrainData(batches, val, _last_step_mse), opts, follow,
+                  should_stop=lambda: follow.value < STOP)  # fmt: skip
+    return {"value": follow.value, "steps": follow.pieces, "seconds": history.train_seconds,
             "params": count_parameters(model)}  # fmt: skip
 
 
@@ -132,21 +126,12 @@ def train_recall(kind: str, T: int, cfg: Settings, seed: int, report) -> dict:
         eval_every=cfg.recall_eval_every,
         seed=seed,
     )
-    steps = 0
-
-    def on_event(e: Event) -> None:
-        nonlocal steps
-        if e.kind == "step":
-            steps += 1
-        elif e.metrics is not None:
-            total = cfg.recall_epochs * e.steps_per_epoch
-            report(steps / total, f"step {steps}, accuracy {e.metrics.char_accuracy:.3f}")
-
-    history = fit(model, phrase_data(train, val, cfg.batch, seed), opts, on_event)
+    follow = Follow(report, cfg.recall_epochs, "step", "accuracy", lambda m: m.char_accuracy, 3)
+    history = fit(model, phrase_data(train, val, cfg.batch, seed), opts, follow)
     accuracy = history.records[-1]["val_char_accuracy"]
     return {
         "value": accuracy,
-        "steps": steps,
+        "steps": follow.pieces,
         "seconds": history.train_seconds,
         "params": count_parameters(model),
     }

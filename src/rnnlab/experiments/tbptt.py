@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnnlab.experiments.common import (
+    Follow,
     Progress,
     Result,
     no_progress,
@@ -28,7 +29,7 @@ from rnnlab.fileio import atomic_write_csv
 from rnnlab.nn.config import TrainOptions
 from rnnlab.nn.data import Generated, Piece, TrainData
 from rnnlab.nn.tbptt import RecurrentReadout, tbptt_cost
-from rnnlab.nn.train import Event, fit
+from rnnlab.nn.train import fit
 
 NAME = "tbptt"
 SYMBOLS = 2  # the stream is random bits, so chance accuracy is 1/2
@@ -79,21 +80,14 @@ def train_one(k1: int, k2: int, cfg: Settings, seed: int, report) -> dict:
     pieces = Generated(lambda r: _piece(cfg.batch, cfg, r), cfg.pieces, rng)
     opts = TrainOptions(epochs=1, lr=LR, clip=1.0, k1=k1, k2=k2, segment=cfg.piece,
                         target_accuracy=TARGET, eval_every=cfg.eval_every, seed=seed)  # fmt: skip
-    now = {"accuracy": float("nan"), "pieces": 0}
-
-    def on_event(e: Event) -> None:
-        now["pieces"] += e.kind == "step"
-        if e.metrics is not None:
-            now["accuracy"] = e.metrics.char_accuracy
-            report(e.step / cfg.pieces, f"piece {e.step}, accuracy {e.metrics.char_accuracy:.3f}")
-
-    history = fit(model, TrainData(pieces, val, _loss), opts, on_event)
-    steps = now["pieces"] * cfg.piece
+    follow = Follow(report, 1, "piece", "accuracy", lambda m: m.char_accuracy, 3)
+    history = fit(model, TrainData(pieces, val, _loss), opts, follow)
+    steps = follow.pieces * cfg.piece
     cost = tbptt_cost(cfg.piece, k1, k2)
     return {
-        "accuracy": now["accuracy"],
+        "accuracy": follow.value,
         "stream_steps": steps,
-        "updates": cost.updates * now["pieces"],
+        "updates": cost.updates * follow.pieces,
         "seconds_per_1000": 1000.0 * history.train_seconds / steps,
         "cell_steps_per_step": cost.per_step,
         "updates_per_1000": 1000.0 * cost.updates / cost.steps,
