@@ -101,7 +101,8 @@ class FoldedGRU(nn.Module):
     @staticmethod
     def fits(model: nn.Module) -> bool:
         rnn = getattr(model, "rnn", None)
-        return isinstance(rnn, nn.GRU) and rnn.num_layers == 1 and hasattr(model, "embed")
+        one_way = isinstance(rnn, nn.GRU) and rnn.num_layers == 1 and not rnn.bidirectional
+        return one_way and hasattr(model, "embed")
 
     @torch.inference_mode()
     def forward(self, ids: torch.Tensor, state: torch.Tensor | None = None):
