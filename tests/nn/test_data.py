@@ -55,9 +55,14 @@ def test_column_pieces_carry_state_and_end_in_whole_windows() -> None:
         ColumnPieces(np.arange(100), 2, 50, 32)
 
 
-def test_generated_pieces_come_from_one_generator_through_the_epochs() -> None:
+def test_generated_pieces_depend_on_the_seed_and_the_epoch_alone() -> None:
     make = lambda rng: Piece(rng.integers(0, 9, size=(2, 3)), np.zeros((2, 3), int))  # noqa: E731
     a, b = Generated(make, 4, 7), Generated(make, 4, 7)
     first = [p.src for p in a.epoch(0)]
     assert len(a.epoch(1)) == 4 and all(np.array_equal(x, y.src) for x, y in zip(first, b.epoch(0)))
     assert not all(np.array_equal(x, y.src) for x, y in zip(first, a.epoch(1)))
+    again = [p.src for p in a.epoch(1)]  # drawn again: the same pieces, so a resume replays them
+    assert all(np.array_equal(x, y.src) for x, y in zip(again, b.epoch(1)))
+    rng = np.random.default_rng(7)
+    shared = Generated(make, 2, rng)  # a Generator goes on from epoch to epoch
+    assert not np.array_equal(next(iter(shared.epoch(0))).src, next(iter(shared.epoch(0))).src)

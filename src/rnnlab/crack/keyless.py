@@ -16,6 +16,7 @@ import numpy as np
 
 from rnnlab.crack.gru import GRULayer, log_softmax
 from rnnlab.errors import ModelFileError
+from rnnlab.nn.config import RUN_KINDS
 from rnnlab.nn.runfile import read_run
 from rnnlab.text.letters import encode, family_maps
 
@@ -67,7 +68,8 @@ def load_keyless(path: str | Path) -> KeylessDecipherer:
     """The KeylessDecipherer of a keyless run folder, checked as every run is."""
     config, weights = read_run(path)
     if config.kind != "keyless" or config.model.cell != "gru":
-        raise ModelFileError(f"{path} is a {config.kind} run, not a keyless GRU decipherer")
+        kind = RUN_KINDS[config.kind]
+        raise ModelFileError(f"{path} holds a {kind}, not a key-agnostic GRU decipherer")
     return KeylessDecipherer(weights, config.cipher.name, config.model.layers)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from rnnlab.crack.gru import GRULayer
 from rnnlab.errors import ModelFileError
+from rnnlab.nn.config import RUN_KINDS
 from rnnlab.nn.runfile import read_run
 from rnnlab.text.letters import SPACE_ID, VOCAB_SIZE, encode
 
@@ -69,7 +70,7 @@ def load_run(path: str | Path) -> CharLM:
     m = config.model
     if config.kind != "lm" or m.cell != "gru" or m.layers != 1 or m.src_vocab != VOCAB_SIZE:
         raise ModelFileError(
-            f"{path} is a {config.kind} run, not a one-layer GRU language model; "
+            f"{path} holds a {RUN_KINDS[config.kind]}, not a one-layer GRU language model; "
             "train one with rnnlab lm train"
         )
     return CharLM(weights)

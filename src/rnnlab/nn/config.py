@@ -17,7 +17,8 @@ from rnnlab.text.letters import FAMILIES, VOCAB_SIZE
 MODEL_KINDS = ("seed", "char")
 CELLS = ("gru", "lstm", "rnn")
 GATES = {"gru": 3, "lstm": 4, "rnn": 1}  # weight blocks per recurrent layer
-RUN_KINDS = ("decipher", "lm", "keyless")  # a decipherer, a language model, a key-agnostic net
+# what a run is: a decipherer of a known cipher, a character language model, a key-agnostic net
+RUN_KINDS = {"decipher": "decipherer", "lm": "language model", "keyless": "key-agnostic net"}
 SCHEDULES = ("constant", "cosine", "onecycle")
 
 

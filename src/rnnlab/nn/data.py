@@ -147,21 +147,26 @@ class ColumnPieces:
 
 
 class Generated:
-    """`steps` fresh pieces an epoch, each make(rng) from one generator that runs on through the
-    epochs: the same seed gives the same pieces, epoch after epoch (resuming replays none)."""
+    """`steps` fresh pieces an epoch, each make(rng) in turn. With a whole-number `seed` epoch 0
+    draws from default_rng(seed) and epoch e from default_rng([seed, e]), so an epoch depends on
+    (seed, epoch) alone and a resumed run draws what an uninterrupted one would; a Generator
+    given as `seed` is drawn from as it is, epoch after epoch."""
 
     def __init__(self, make: Callable[[np.random.Generator], Piece], steps: int, seed) -> None:
-        self.make, self.steps, self.rng = make, steps, np.random.default_rng(seed)
+        self.make, self.steps, self.seed = make, steps, seed
 
     def epoch(self, epoch: int) -> Sequence[Piece]:
-        return _Lazy(self, self.steps)
+        if isinstance(self.seed, np.random.Generator):
+            return _Lazy(self.make, self.steps, self.seed)
+        rng = np.random.default_rng(self.seed if epoch == 0 else [self.seed, epoch])
+        return _Lazy(self.make, self.steps, rng)
 
 
 class _Lazy(Sequence):
     """The pieces of one Generated epoch, made as they are iterated (in order, once)."""
 
-    def __init__(self, source: Generated, n: int) -> None:
-        self.source, self.n = source, n
+    def __init__(self, make: Callable, n: int, rng: np.random.Generator) -> None:
+        self.make, self.n, self.rng = make, n, rng
 
     def __len__(self) -> int:
         return self.n
@@ -170,4 +175,4 @@ class _Lazy(Sequence):
         raise TypeError("generated pieces are made in order; iterate over them")
 
     def __iter__(self) -> Iterator[Piece]:
-        return (self.source.make(self.source.rng) for _ in range(self.n))
+        return (self.make(self.rng) for _ in range(self.n))

@@ -152,8 +152,12 @@ class Decipherer:
         """The decipherer of a loaded runs.Run."""
         if run.vocabs is None:
             from rnnlab.errors import InputError
+            from rnnlab.nn.config import RUN_KINDS
 
-            raise InputError(f"{run.path} is a {run.config.kind} run, not a decipherer")
+            raise InputError(
+                f"{run.path} holds a {RUN_KINDS[run.config.kind]}, not a decipherer; give a run "
+                "of rnnlab train"
+            )
         v = run.vocabs
         return cls(run.model, v.source, v.target, fold_case=v.fold_case, memory=run.memory,
                    max_len=v.max_len, **kw)  # fmt: skip
