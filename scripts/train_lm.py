@@ -4,7 +4,7 @@ Trains through the one trainer (rnnlab.nn.jobs) on the built-in corpus with the 
 options, seed and one CPU thread, so a rerun on the same Python (whose bundled documentation is
 the corpus) and torch gives the same weights, bit for bit:
 
-    .venv/bin/python scripts/train_lm.py --out /tmp/crack_lm    # about two minutes on 2 cores
+    .venv/bin/python scripts/train_lm.py --out /tmp/crack_lm    # about 20 s on an idle core
     .venv/bin/python scripts/train_lm.py                          # replaces the shipped run
 """
 

@@ -1,6 +1,6 @@
-"""The house rules of DESIGN.md, checked on the source: module and function sizes, which wings
-may import torch, nn/ never printing, one trainer, and shared constants defined once. Each
-failure names the file and line."""
+"""The house rules, checked on the source: module and function sizes, which wings may import
+torch, nn/ never printing, one trainer, a thin command line, and shared constants defined once.
+Each failure names the file and line."""
 
 from __future__ import annotations
 
@@ -136,3 +136,25 @@ def test_shared_constants_are_defined_once() -> None:
     twice = [" and ".join(w) for w in by_value.values() if len(w) > 1]
     twice += [f"{n} = {v} at " + " and ".join(w) for (n, v), w in by_name.items() if len(w) > 1]
     assert not twice, "defined more than once: " + "; ".join(twice)
+
+
+def test_the_command_line_stays_thin() -> None:
+    """cli/run.py under 150 lines; no command builds datasets or batches, evaluates a model
+    itself, or reads resume state: those are the library's (nn.jobs, nn.recipes)."""
+    run = SRC / "cli" / "run.py"
+    assert len(run.read_text(encoding="utf-8").splitlines()) < 150, _where(run)
+    banned_modules = {"rnnlab.nn.data", "rnnlab.nn.datasets", "rnnlab.nn.streams",
+                      "rnnlab.nn.train", "rnnlab.text.pairs.encode_pairs"}  # fmt: skip
+    banned_names = {"resume_position", "load_resume_state", "read_history", "encode_pairs",
+                    "dataset_from_text", "dataset_from_pairs", "evaluate"}  # fmt: skip
+    found = []
+    for path in sorted((SRC / "cli").rglob("*.py")):
+        found += [
+            f"{_where(path, n)} imports {m}" for m, n in _imports(path) if m in banned_modules
+        ]
+        for node in ast.walk(_tree(path)):
+            name = getattr(node, "attr", None) or getattr(node, "id", None)
+            is_use = isinstance(node, ast.Attribute | ast.Name) and name in banned_names
+            if is_use and not isinstance(getattr(node, "ctx", None), ast.Store):
+                found.append(f"{_where(path, node)} uses {name}")
+    assert not found, "; ".join(found)

@@ -121,3 +121,8 @@ def test_rnnlab_crack_never_imports_torch(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "0 False", out.stdout + out.stderr
+
+
+def test_crack_refuses_a_language_model_and_no_language_model_at_once(capsys, tmp_path) -> None:
+    code, out, err = run(capsys, "crack", "--lm", str(tmp_path), "--no-lm", "Uif")
+    assert code == 2 and out == "" and "not both" in err

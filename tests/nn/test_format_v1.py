@@ -112,3 +112,13 @@ def test_the_shipped_runs_load_in_the_learning_wing_and_agree_with_numpy() -> No
         logits, _ = run.model(x)
     want = torch.log_softmax(logits.double(), -1).gather(2, ids[..., None]).sum()
     assert abs(float(want) - SHIPPED["lm"]["scores"][1]) < 1e-3
+
+
+def test_a_format_1_run_interrupted_under_0_1_0_says_it_cannot_resume(tmp_path) -> None:
+    from rnnlab.errors import ModelFileError
+    from rnnlab.nn import jobs
+
+    model = _v1_decipherer(tmp_path / "run", stream=False)
+    runs.save_resume_state(tmp_path / "run", torch.optim.Adam(model.parameters()), 1, 0)
+    with pytest.raises(ModelFileError, match="interrupted under rnnlab 0.1.0"):
+        jobs.resume_config(tmp_path / "run")

@@ -104,7 +104,7 @@ def test_non_finite_loss_stops_training_and_leaves_weights_untouched(small_ds):
         ({"batch_size": 0}, "batch size"),
         ({"clip": 0.0}, "clip"),
         ({"schedule": "linear"}, "schedule"),
-        ({"k2": 5}, "give --k1 with --k2"),
+        ({"k2": 5}, "--k2 only with --k1"),
     ],
 )
 def test_train_options_reject_bad_values(kw, msg):

@@ -63,8 +63,10 @@ def crack(
         raise InputError(f"--candidates must be at least 1; got {candidates}")
     from rnnlab.crack import crack as run_crack
 
+    if lm_run is not None and no_lm:
+        raise InputError("give --lm RUN or --no-lm, not both")
     lm = not no_lm
-    if lm_run is not None and not no_lm:
+    if lm_run is not None:
         from rnnlab.crack.lm import load_run
 
         lm = load_run(lm_run)

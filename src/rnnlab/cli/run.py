@@ -110,18 +110,20 @@ def train(
     from rnnlab.nn import distributed, jobs, recipes, runs
 
     progress.threads(threads)
+    given = dict(cipher=cipher, key=key, corpus=corpus, pairs=pairs, hidden=hidden, embed=embed,
+                 cell=cell, epochs=epochs, batch_size=batch_size, lr=lr, clip=clip,
+                 weight_decay=weight_decay, target_accuracy=target_accuracy, eval_every=eval_every,
+                 stream=stream, k1=k1, k2=k2, out=out)  # fmt: skip
     if resume is not None:
-        config, out = jobs.resume_config(resume), resume
+        config, out = jobs.resume_config(resume, given), resume
     else:
         files = tuple(str(f.resolve()) for f in pairs) if pairs else None
-        config = recipes.decipher_config(
-            cipher=cipher, key=key, corpus=str(corpus.resolve()) if corpus else None, pairs=files,
-            model=model, stream=stream, max_len=max_len, hidden=hidden, embed=embed, cell=cell,
-            epochs=epochs, batch_size=batch_size, lr=lr, clip=clip, weight_decay=weight_decay,
-            target_accuracy=target_accuracy, eval_every=eval_every, seed=seed,
-            device=progress.device(device), k1=k1, k2=k2,
-        )  # fmt: skip
-        out = runs.refuse_existing(out or Path("runs") / time.strftime(f"{model}-%Y%m%d-%H%M%S"))
+        given |= {"corpus": str(corpus.resolve()) if corpus else None, "pairs": files}
+        del given["out"]
+        config = recipes.decipher_config(model=model, max_len=max_len, seed=seed,
+                                         device=progress.device(device), **given)  # fmt: skip
+        name = config.cipher.name if config.memory else model
+        out = runs.refuse_existing(out or Path("runs") / time.strftime(f"{name}-%Y%m%d-%H%M%S"))
     rank, world = distributed.setup(config.training.device)
     say = echo if rank == 0 else (lambda *a, **k: None)
     p = jobs.prepare(config)

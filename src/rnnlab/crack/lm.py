@@ -42,8 +42,8 @@ class CharLM:
         for t in range(T):
             h = self.gru.step(self.gru.x_proj[prev], h)  # (B, H)
             logits = h @ self.W_out + self.b_out  # (B, V)
-            m = logits.max(axis=1, keepdims=True)
-            logz = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))
+            m = logits.max(axis=1, keepdims=True)  # log-softmax, in the order of operations the
+            logz = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))  # shipped scores were made in
             picked = logits[np.arange(B), ids[:, t]] - logz
             total += np.where(mask[:, t], picked, 0.0)
             prev = ids[:, t]

@@ -123,8 +123,8 @@ class TrainOptions:
     epochs: int = 30  # passes over the training data (an upper bound with target_accuracy)
     batch_size: int = 64  # sequences per step; for streams, columns side by side
     lr: float = 2e-2  # Adam learning rate (the peak of a one-cycle schedule)
-    schedule: str = "constant"  # constant | cosine (per epoch, lr to lr_end) | onecycle (per step)
-    lr_end: float = 0.0  # cosine: the learning rate the schedule falls to
+    schedule: str = "constant"  # constant | cosine (per epoch, toward lr_end) | onecycle (per step)
+    lr_end: float = 0.0  # cosine: the rate it falls toward (reached one epoch after the last)
     clip: float | None = 1.0  # gradient norm clipping threshold; None turns it off
     weight_decay: float = 0.0  # decoupled weight decay per step, times lr (AdamW); 0: plain Adam
     k1: int | None = None  # truncated BPTT: an update after every k1 steps ... (None: one a batch)
@@ -141,6 +141,7 @@ class TrainOptions:
     device: str = "cpu"  # "cpu" or "cuda"
 
     def __post_init__(self) -> None:
+        _check_types(self)
         small = [n for n in ("epochs", "batch_size", "segment", "patience") if getattr(self, n) < 1]
         _fail(not small, f"{', '.join(small).replace('_', ' ')} must be at least 1")
         _fail(
@@ -156,7 +157,7 @@ class TrainOptions:
         )
         _fail(
             self.k2 is None or self.k1 is not None,
-            "--k1/--k2 apply to stream training: give --k1 with --k2, or drop --k2",
+            "--k1/--k2 apply to stream training, and --k2 only with --k1; phrases take neither",
         )
         if self.k1 is not None:
             k2 = self.k1 if self.k2 is None else self.k2
@@ -180,6 +181,20 @@ class TrainOptions:
     @classmethod
     def from_json(cls, d: object) -> TrainOptions:
         return _from_json(cls, d)
+
+
+def _check_types(opts: TrainOptions) -> None:
+    """Each field of the type it is declared (an int where a float is asked is fine)."""
+    want = {"int": int, "float": (int, float), "str": str, "bool": bool}
+    for f in fields(opts):
+        v, base = getattr(opts, f.name), str(f.type).split(" | ")[0]
+        optional = " | None" in str(f.type)
+        ok = (v is None and optional) or (
+            isinstance(v, want[base]) and (base == "bool" or not isinstance(v, bool))
+        )
+        kind = {"int": "a whole number", "float": "a number", "str": "text", "bool": "true/false"}
+        _fail(ok, f"training option {f.name} must be {kind[base]}"
+                  f"{' or null' if optional else ''}, got {v!r}")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -278,10 +293,11 @@ class RunConfig:
             "a language model trains on a corpus alone: no cipher, pairs or streams",
         )
         _fail(
-            m.src_vocab == m.tgt_vocab == VOCAB_SIZE and not m.padding and not m.bidirectional,
-            f"a language model reads and predicts the {VOCAB_SIZE} letters.py symbols, "
-            "one direction, without padding",
-        )
+            m.kind == "char" and m.src_vocab == m.tgt_vocab == VOCAB_SIZE and not m.padding
+            and not m.bidirectional,
+            f"a language model is a char model that reads and predicts the {VOCAB_SIZE} "
+            "letters.py symbols, one direction, without padding",
+        )  # fmt: skip
         _fail(self.training.k1 is not None, "a language model trains with k1 and k2 (--bptt)")
 
     def _check_keyless(self) -> None:
@@ -291,9 +307,12 @@ class RunConfig:
             f"a keyless net trains across every key of one family: {', '.join(FAMILIES)}",
         )
         _fail(
-            m.src_vocab == VOCAB_SIZE and m.tgt_vocab == 26 and not m.padding,
-            f"a keyless net reads the {VOCAB_SIZE} letters.py symbols and writes 26 letters",
-        )
+            m.kind == "char" and m.bidirectional and m.src_vocab == VOCAB_SIZE
+            and m.tgt_vocab == 26 and not m.padding,
+            f"a keyless net is a bidirectional char model that reads the {VOCAB_SIZE} letters.py "
+            "symbols and writes 26 letters",
+        )  # fmt: skip
+        _fail(self.training.k1 is None, "a keyless net reads whole phrases: no k1 or k2")
         _fail(self.data.pairs is None and not self.data.stream, "a keyless net trains on phrases")
         _fail(self.training.steps >= 1, "a keyless net needs steps: batches an epoch")
 

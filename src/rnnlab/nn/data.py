@@ -4,8 +4,9 @@ batch of phrases) or carries each row's state in from the previous piece (a stre
 where the text comes from (datasets.py, streams.py) or what a step does (train.py).
 
     phrases   PhraseBatches   lines of similar length in each batch, formed anew every epoch
-    streams   ColumnPieces    one long layout in columns (stream_columns), cut along time
-    generated Generated       a fresh batch from a function at every step
+    streams   ColumnPieces    a text in columns (stream_columns), cut along time (the language
+              StreamBatches   model); messages in columns, in segments (streams.py, decipherers)
+    generated Generated       a fresh batch from a function at every step (keyless nets)
 """
 
 from __future__ import annotations

@@ -50,6 +50,8 @@ class TrainResult:
 
 def prepare(config: RunConfig) -> Prepared:
     """Read the data of `config` and lay it out for the trainer."""
+    if distributed.launched() and (config.kind != "decipher" or config.data.stream):
+        raise InputError("only phrase training runs under torchrun; start it without torchrun")
     t, d = config.training, config.data
     if config.kind == "lm":
         return Prepared(
@@ -65,7 +67,7 @@ def prepare(config: RunConfig) -> Prepared:
     if d.stream:
         ds = stream_dataset(datasets.corpus_text(d), cipher)
         data = TrainData(StreamBatches(ds, t), ds.pieces(ds.val_text))
-        test, max_len = ds.pieces(ds.test_text), t.k2
+        test, max_len = ds.pieces(ds.test_text), t.k2 or t.k1
         sizes = {"train": len(ds.train_text), "val": len(ds.val_text), "test": len(ds.test_text)}
     else:
         ds = datasets.phrase_dataset(d, cipher, t.seed)
@@ -94,31 +96,19 @@ def train_run(
     from the saved position and, with the same options, ends at the same weights.
     """
     t0 = time.perf_counter()
-    if distributed.active() and (config.kind != "decipher" or config.data.stream):
-        raise InputError("only phrase training runs under torchrun; start it without torchrun")
     p = prepared or prepare(config)
     torch.manual_seed(config.training.seed)
-    model = build_model(p.config.model)
+    model = build_model(p.config.model).to(config.training.device)
     optimizer = make_optimizer(model, config.training)
-    start, records = (0, 0), []
-    if resume and out is not None:
-        model.load_state_dict(runs.load_run(out).model.state_dict())
-        start, records = runs.load_resume_state(out, optimizer), runfile.read_history(out)
+    start, records = _resume(out, p, model, optimizer) if resume else ((0, 0), [])
+    prior = list(records)
     writes = out is not None and distributed.is_main()
-
-    def save(position: tuple[int, int] | None) -> None:
-        if writes:
-            runs.save_run(out, p.config, model, p.vocabs, records, p.stats)
-            if position is None:
-                runs.clear_resume_state(out)
-            else:
-                runs.save_resume_state(out, optimizer, *position)
 
     def on_event(e: Event) -> None:
         if e.record is not None:
             records.append(e.record)
-        if e.kind == "epoch":
-            save((e.epoch + 1, 0))
+        if e.kind == "epoch" and writes:
+            _save(out, p, model, records, optimizer, (e.epoch + 1, 0))
         if callback:
             callback(e)
 
@@ -126,14 +116,16 @@ def train_run(
         runs.prepare_dir(out)
     try:
         history = fit(model, p.data, config.training, on_event, should_stop, optimizer=optimizer,
-                      start=start)  # fmt: skip
+                      start=start, prior=prior)  # fmt: skip
     except TrainingError as e:
         raise TrainingError(f"{e}; {kept(out)}") from None
-    save(None if history.stopped != "interrupted" else (history.epoch, history.step))
-    if writes and records:
-        from rnnlab.plots import training_curve
+    if writes:
+        done = history.stopped != "interrupted"
+        _save(out, p, model, records, optimizer, None if done else (history.epoch, history.step))
+        if records:
+            from rnnlab.plots import training_curve
 
-        training_curve(out / "training.png", records)
+            training_curve(out / "training.png", records)
     dev = config.training.device
     test_acc = evaluate(model, p.test, device=dev).char_accuracy if p.test else None
     val_acc = records[-1]["val_char_accuracy"] if records else float("nan")
@@ -141,15 +133,50 @@ def train_run(
     return TrainResult(out, model, history, val_acc, test_acc, count_parameters(model), elapsed, p)
 
 
-def resume_config(out: Path) -> RunConfig:
-    """The RunConfig of the interrupted run in `out`, which must be able to resume."""
-    config, _ = runfile.read_config(runfile.check_folder(out, (runfile.CONFIG,)))
+def _save(out: Path, p: Prepared, model, records, optimizer, position) -> None:
+    """The run as it stands, with its resume state at `position` (None: finished)."""
+    runs.save_run(out, p.config, model, p.vocabs, records, p.stats)
+    if position is None:
+        runs.clear_resume_state(out)
+    else:
+        runs.save_resume_state(out, optimizer, *position)
+
+
+def _resume(out: Path, p: Prepared, model, optimizer) -> tuple[tuple[int, int], list[dict]]:
+    """Load the interrupted run in `out` into `model` and `optimizer`: (position, records).
+    The data must be what the run was trained on."""
+    run = runs.load_run(out)
+    if run.config.model != p.config.model or run.vocabs != p.vocabs:
+        raise ModelFileError(
+            f"the data of {out} changed since it was interrupted (its corpus or vocabulary is "
+            "not the same), so it cannot resume: train again with a new --out"
+        )
+    model.load_state_dict(run.model.state_dict())
+    return runs.load_resume_state(out, optimizer), runfile.read_history(out)
+
+
+def resume_config(out: Path, given: dict | None = None) -> RunConfig:
+    """The RunConfig of the interrupted run in `out`, which must be able to resume; `given`
+    are options the user gave beside it (by name, None where not given), refused: a resumed run
+    goes on as it was configured."""
+    stored = runfile.read_config(runfile.check_folder(out, (runfile.CONFIG,)))
     if runfile.resume_position(out) is None:
         raise ModelFileError(
             f"{out} has nothing to resume (no {runfile.OPTIMIZER}): the run finished or was never "
             "interrupted; start a new run with --out"
         )
-    return config
+    extra = [f"--{k.replace('_', '-')}" for k, v in (given or {}).items() if v is not None]
+    if extra:
+        raise InputError(f"--resume goes on as {out} was configured; drop {', '.join(extra)}")
+    if stored.version == 1:
+        raise ModelFileError(
+            f"{out} was interrupted under rnnlab 0.1.0 (run format 1), whose batches were drawn "
+            "differently, so it cannot resume to the same weights: train again with a new --out "
+            "(its model deciphers as it is)"
+        )
+    if stored.config.training.device == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"{out} trained on cuda and no CUDA device is available here")
+    return stored.config
 
 
 def resume_run(

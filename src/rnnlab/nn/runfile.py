@@ -15,6 +15,7 @@ import csv
 import json
 import math
 import struct
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,9 @@ _DTYPES = {
     "U8": 1,
     "BOOL": 1,
 }
-_NAMES = {"F32": "float32", "F64": "float64", "F16": "float16", "BF16": "bfloat16"}
+_NAMES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16",
+          "I64": "int64", "I32": "int32", "I16": "int16", "I8": "int8", "U8": "uint8",
+          "BOOL": "bool"}  # fmt: skip
 
 
 def read_json(path: Path) -> dict:
@@ -70,24 +73,35 @@ def check_folder(path: Path, names: tuple[str, ...]) -> Path:
     return path
 
 
-def read_config(path: Path) -> tuple[RunConfig, dict[str, str]]:
-    """The RunConfig of the run folder `path` and how to rename its v1 tensors (else {})."""
+@dataclass(frozen=True)
+class Stored:
+    """A run folder's config.json, read: the RunConfig and what its format version adds."""
+
+    config: RunConfig
+    version: int  # the run format it was written in (1: rnnlab 0.1.0)
+    rename: dict[str, str] = field(default_factory=dict)  # v1 tensor name prefixes -> today's
+    legacy: dict = field(default_factory=dict)  # v1 facts outside a RunConfig: fold_case, max_len
+
+
+def read_config(path: Path) -> Stored:
+    """The config.json of the run folder `path`, checked, converted if it is format 1."""
     f = Path(path) / CONFIG
     d = read_json(f)
     fmt, version = d.get("format"), d.get("format_version")
     if fmt == "rnnlab-charlm" and version == 1:  # `rnnlab lm train` of rnnlab 0.1.0
-        return _lm_v1(f, d), {"gru.": "rnn."}
+        return Stored(_lm_v1(f, d), 1, {"gru.": "rnn."})
     if fmt != FORMAT or type(version) is not int:
         raise ModelFileError(f"{f} is not an rnnlab run configuration")
     try:
         if version == 1:
-            return _decipher_v1(d), {}
+            legacy = {"fold_case": d.get("fold_case", False), "max_len": d["data"].get("max_len")}
+            return Stored(_decipher_v1(d), 1, legacy=legacy)
         if version != FORMAT_VERSION:
             raise ModelFileError(
                 f"{path} is run format {version}; this rnnlab reads formats 1 and "
                 f"{FORMAT_VERSION}: upgrade rnnlab or train the model again"
             )
-        return RunConfig.from_json(d), {}
+        return Stored(RunConfig.from_json(d), version)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         why = " ".join(str(e).split())
         raise ModelFileError(
@@ -135,7 +149,7 @@ def _lm_v1(f: Path, d: dict) -> RunConfig:
             seed=int(t.get("seed", 0)),
         )
         return RunConfig("lm", model, DataConfig(), opts)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ModelFileError(
             f"{f}: a language model of rnnlab 0.1.0 whose sections cannot be read ({e}); "
             f"train it again with rnnlab lm train (its vocab must be {VOCAB_SIZE})"
@@ -233,8 +247,10 @@ def read_tensors(
 def read_run(path: str | Path) -> tuple[RunConfig, dict[str, np.ndarray]]:
     """The RunConfig and the checked float32 weights (numpy) of the run folder at `path`."""
     path = check_folder(path, (CONFIG, WEIGHTS))
-    config, rename = read_config(path)
-    return config, read_tensors(path / WEIGHTS, config.model.tensor_shapes(), rename)
+    stored = read_config(path)
+    return stored.config, read_tensors(
+        path / WEIGHTS, stored.config.model.tensor_shapes(), stored.rename
+    )
 
 
 def resume_position(path: Path) -> tuple[int, int] | None:

@@ -119,15 +119,17 @@ def save_run(
 def load_run(path: str | Path) -> Run:
     """Load and validate the run at `path`, rebuilding its model in eval mode on the CPU."""
     path = runfile.check_folder(path, (CONFIG, WEIGHTS))
-    config, rename = runfile.read_config(path)
-    vocabs = _read_vocabs(path, config) if config.kind == "decipher" else None
-    tensors = runfile.read_tensors(path / WEIGHTS, config.model.tensor_shapes(), rename)
+    stored = runfile.read_config(path)
+    config = stored.config
+    vocabs = _read_vocabs(path, stored) if config.kind == "decipher" else None
+    tensors = runfile.read_tensors(path / WEIGHTS, config.model.tensor_shapes(), stored.rename)
     model = build_model(config.model)
     model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
     return Run(path, config, model.eval(), vocabs)
 
 
-def _read_vocabs(path: Path, config: RunConfig) -> Vocabs:
+def _read_vocabs(path: Path, stored: runfile.Stored) -> Vocabs:
+    config = stored.config
     runfile.check_folder(path, (VOCAB,))
     d = runfile.read_json(path / VOCAB)
     try:
@@ -136,11 +138,8 @@ def _read_vocabs(path: Path, config: RunConfig) -> Vocabs:
         raise ModelFileError(f"{path / VOCAB} is malformed ({e}); train the model again") from None
     if src.size != config.model.src_vocab or tgt.size != config.model.tgt_vocab:
         raise ModelFileError(f"{path}: vocab.json does not match the model's sizes in config.json")
-    if "fold_case" in d:
-        fold, max_len = d["fold_case"], d.get("max_len", 100)
-    else:  # format 1 kept both in config.json
-        v1 = runfile.read_json(path / CONFIG)
-        fold, max_len = v1.get("fold_case", False), v1.get("data", {}).get("max_len", 100)
+    facts = stored.legacy if stored.version == 1 else d  # format 1 kept both in config.json
+    fold, max_len = facts.get("fold_case"), facts.get("max_len")
     if type(fold) is not bool or type(max_len) is not int or max_len < 1:
         raise ModelFileError(f"{path / VOCAB}: fold_case must be true or false, max_len >= 1")
     return Vocabs(src, tgt, fold, max_len)

@@ -106,6 +106,8 @@ def evaluate(
         classes = not torch.is_floating_point(tgt)
         real = tgt != IGNORE if classes else torch.ones(len(tgt), dtype=torch.bool)
         n = int(real.sum())
+        if n == 0:
+            continue  # nothing counts here (its loss would read NaN)
         loss_sum += float(loss(out, tgt)) * n
         chars, rows = chars + n, rows + len(src)
         if classes:
@@ -128,18 +130,21 @@ def fit(
     *,
     optimizer: torch.optim.Optimizer | None = None,
     start: tuple[int, int] = (0, 0),
+    prior: list[dict] | None = None,
 ) -> History:
-    """Train `model` in place with Adam on data.train; returns the History.
+    """Train `model` in place with Adam (AdamW with weight decay) on data.train; returns the
+    History.
 
     Each epoch's pieces depend only on (seed, epoch), so a run resumed from `start` = (epoch,
-    piece) with the saved optimizer replays exactly the steps an uninterrupted run would take;
-    training stops when asked only before a piece no state carries into. A non-finite loss
+    piece) with the saved optimizer and its earlier records (`prior`, which also count toward
+    the patience) replays exactly the steps an uninterrupted run would take; training stops
+    when asked only before a piece no state carries into. A non-finite loss
     raises TrainingError before its update, leaving the weights as they were. Under torchrun
     (distributed.active()), the model is wrapped in DistributedDataParallel and each process
     takes its share of every epoch's pieces through a DistributedSampler; every process
     validates, so all take the same early-stopping decision.
     """
-    return _Loop(model, data, options, optimizer, callback, should_stop).run(start)
+    return _Loop(model, data, options, optimizer, callback, should_stop).run(start, prior or [])
 
 
 class _Loop:
@@ -154,8 +159,10 @@ class _Loop:
         self.loss_fn = data.loss or cross_entropy
         self.seconds, self.hits, self.losses, self.at = 0.0, 0, [], (0, 0)
 
-    def run(self, start: tuple[int, int]) -> History:
-        self.history = History(epoch=start[0], step=start[1])
+    def run(self, start: tuple[int, int], prior: list[dict]) -> History:
+        self.history = History(list(prior), epoch=start[0], step=start[1])
+        for r in prior:  # validations that reached the target, running, before the resume
+            self._count(r["val_char_accuracy"])
         every = self.opts.eval_every
         for epoch in range(start[0], self.opts.epochs):
             pieces = _share(self.data.train.epoch(epoch))
@@ -227,8 +234,12 @@ class _Loop:
                   "train_seconds": self.seconds}  # fmt: skip
         self.history.records.append(record)
         self.notify(Event(kind, epoch, step, steps, loss, self.seconds, m, record))
+        return self._count(m.char_accuracy)
+
+    def _count(self, accuracy: float) -> bool:
+        """Count a validation toward the patience; whether enough ran at the target."""
         target = self.opts.target_accuracy
-        self.hits = self.hits + 1 if target is not None and m.char_accuracy >= target else 0
+        self.hits = self.hits + 1 if target is not None and accuracy >= target else 0
         return self.hits >= self.opts.patience
 
 
