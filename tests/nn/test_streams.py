@@ -22,15 +22,6 @@ from rnnlab.text.corpus import default_text
 from rnnlab.text.pairs import fold
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These models are small: one thread is faster than several fighting over shared cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def text() -> str:
     return default_text()[:24_000]
