@@ -106,3 +106,28 @@ def test_decipher_without_a_model_uses_the_newest_demo_run(demo_run, tmp_path, m
     shutil.copytree(demo_run, tmp_path / "runs" / "demo-1")
     assert main(["decipher", "dqg wzr"]) == 0
     assert capsys.readouterr().out == "and two\n"
+
+
+def test_decipher_says_in_one_line_when_the_text_is_unlike_the_training_data(demo_run, capsys):
+    unlike = "Wkh 1 «irxu» ❦ » ¶ 1234 €€ ‡‡ §§ ¤¤ wkh hqg. " * 40  # symbols the corpus lacks
+    assert main(["decipher", "--model", str(demo_run), unlike]) == 0  # a warning, not an error
+    captured = capsys.readouterr()
+    assert captured.out.startswith("The ") and "«four» ❦ » ¶" in captured.out
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("note: this text looks unlike")
+    assert "of its characters are unknown to the model" in lines[0]
+    like = "Wkh hqg ri wkh olqh. Dqg wzr prgxohv duh lpsruwhg. " * 40
+    assert main(["decipher", "--model", str(demo_run), like]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_decipher_json_gives_each_characters_confidence_and_the_shares(demo_run, capsys):
+    text = "Wkh hqg ¶¶¶¶. Dqg wzr."
+    assert main(["decipher", "--model", str(demo_run), "--json", text]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["plaintext"] == "The end ¶¶¶¶. And two."
+    assert len(obj["confidence"]) == len(text) and all(0 < c <= 1 for c in obj["confidence"])
+    assert obj["confidence"][8:12] == [1.0] * 4  # passed through, not deciphered
+    assert obj["unknown_share"] == pytest.approx(4 / 18, abs=1e-6) and obj["unlike"] is True
+    assert {"unsure_share", "threshold", "characters", "letters_measured"} <= set(obj)
+    assert main(["decipher", "--model", str(demo_run), "--threshold", "1.5", "x"]) == 2

@@ -31,32 +31,73 @@ def decipher(
     confidence: Annotated[
         bool, typer.Option(help="mark characters the model is unsure of")
     ] = False,
-    threshold: Annotated[float, typer.Option(help="with --confidence: mark below this")] = 0.9,
+    threshold: Annotated[
+        float, typer.Option(help="confidence under which a character counts as unsure")
+    ] = 0.9,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="one JSON object: the text, each character's confidence, "
+            "and the shares of unknown characters and unsure letters",
+        ),
+    ] = False,  # fmt: skip
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch")] = None,
 ) -> None:
-    """Decipher text with a trained run; long files are streamed in flat memory."""
+    """Decipher text with a trained run; long files are streamed in flat memory. When the text
+    looks unlike the model's training data, one line on stderr says how (the exit code stays 0).
+    """
     from rnnlab.nn.decode import Decipherer
     from rnnlab.nn.runs import load_run
 
     _threads(threads)
+    if not 0 < threshold <= 1:
+        raise InputError(f"--threshold is a confidence in (0, 1], got {threshold}")
     run = load_run(model if model is not None else _newest_demo())
     dec = Decipherer.from_run(run, batch_chars=DECIPHER_PIECE)  # memory stays flat
     pieces, name = text_pieces(text, input_file)
     hint = "give text enciphered like its training data, or train a model on this alphabet"
     reader = f"the model in {model}"
     pieces = require_letters(pieces, name, "decipher", _letters(run), reader, hint)
-    s = dec.stream(confidence=confidence)
+    s = dec.stream(confidence=confidence or as_json, threshold=threshold)
+    parts: list = []  # with --json, the output is held to be written as one object
+    emit = parts.append if as_json else (lambda oc: _write(*oc, confidence, threshold))
     last = ""
     for piece in pieces:
         for i in range(0, len(piece), DECIPHER_PIECE):  # bounds the model's logits in memory
-            out, conf = s.feed(piece[i : i + DECIPHER_PIECE])
-            _write(out, conf, confidence, threshold)
-            last = out[-1:] or last
-    out, conf = s.close()
-    _write(out, conf, confidence, threshold)
-    last = out[-1:] or last
+            emit(result := s.feed(piece[i : i + DECIPHER_PIECE]))
+            last = result[0][-1:] or last
+    emit(result := s.close())
+    last = result[0][-1:] or last
+    if as_json:
+        return _write_json(parts, s.doubt)
     if text is not None and last != "\n":
         sys.stdout.write("\n")
+    _say_doubt(s.doubt, confidence)
+
+
+def _write_json(parts: list, doubt) -> None:
+    import numpy as np
+
+    plain = "".join(out for out, _ in parts)
+    conf = np.concatenate([c for _, c in parts]) if parts else np.zeros(0)
+    obj = {"plaintext": plain, "confidence": [round(float(c), 4) for c in conf], **doubt.to_json()}
+    echo(json.dumps(obj, ensure_ascii=False))
+
+
+def _say_doubt(doubt, measured_all: bool) -> None:
+    """One line on stderr when the text looks unlike the model's training data."""
+    if not doubt.unlike:
+        return
+    sampled = "" if measured_all else " (measured on a sample)"
+    print(
+        f"note: this text looks unlike the model's training data: {doubt.unknown_share:.1%} of "
+        f"its characters are unknown to the model and pass through unchanged, and "
+        f"{doubt.unsure_share:.1%} of its letters{sampled} are deciphered with confidence under "
+        f"{doubt.threshold:.0%}; doubt the output, or train on text like it "
+        "(--json shows each character's confidence)",
+        file=sys.stderr,
+    )
 
 
 DECIPHER_PIECE = 1 << 16  # characters handed to the decipherer at a time, and per model batch

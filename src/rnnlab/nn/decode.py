@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnnlab.nn.doubt import Doubt
 from rnnlab.text._codepoints import code_points, from_code_points
 from rnnlab.text.pairs import fold
 from rnnlab.text.vocab import Vocab
@@ -174,9 +175,10 @@ class Decipherer:
         b, cb = s.close()
         return a + b, np.concatenate([ca, cb])
 
-    def stream(self, confidence: bool = True) -> DecipherStream:
-        """A stream over one text; with confidence=False every probability reads 1 (faster)."""
-        return DecipherStream(self, confidence)
+    def stream(self, confidence: bool = True, threshold: float = 0.9) -> DecipherStream:
+        """A stream over one text; with confidence=False every probability reads 1 (faster).
+        Its `doubt` counts letters under `threshold`."""
+        return DecipherStream(self, confidence, threshold)
 
     @torch.inference_mode()
     def _run(self, ids: torch.Tensor, state=None, confidence: bool = True):
@@ -188,8 +190,11 @@ class Decipherer:
         prob, pred = torch.softmax(logits.float(), dim=-1).max(dim=-1)
         return pred.cpu().numpy(), prob.cpu().numpy(), state
 
-    def _translate(self, text: str, pred_for_known) -> tuple[str, np.ndarray]:
-        """Fold case, look up ids, predict the known characters with `pred_for_known`, restore."""
+    def _translate(
+        self, text: str, pred_for_known, doubt: Doubt | None = None, measured: bool = True
+    ) -> tuple[str, np.ndarray]:
+        """Fold case, look up ids, predict the known characters with `pred_for_known`, restore;
+        count what the model lacks into `doubt` (letters' confidence where `measured`)."""
         raw = code_points(text)
         folded = code_points(fold(text)) if self.fold_case else raw
         ids = self.src.ids(folded)
@@ -203,6 +208,8 @@ class Decipherer:
             cps = np.where(upper, self.tgt.to_upper_cp[pred], cps)
         out[known] = cps
         conf[known] = prob
+        if doubt is not None:
+            doubt.count(folded, known, conf if measured else None)
         return from_code_points(out), conf
 
     def _batched(self, known_ids: np.ndarray, known: np.ndarray, bounds: list[int], conf: bool):
@@ -230,18 +237,26 @@ class Decipherer:
 
 
 class DecipherStream:
-    """Feed consecutive chunks of one text; each call returns the output ready so far.
+    """Feed consecutive chunks of one text; each call returns the output ready so far, and
+    `doubt` counts what the model did not train on.
 
     The concatenated outputs equal `Decipherer.decipher` on the whole text, whatever the chunks.
     """
 
     STEPS = 1 << 16  # a stream model runs at most this many steps per call
 
-    def __init__(self, d: Decipherer, confidence: bool = True) -> None:
+    def __init__(self, d: Decipherer, confidence: bool = True, threshold: float = 0.9) -> None:
         self.d = d
         self.confidence = confidence
         self.buf = ""
         self.state = None
+        self.doubt = Doubt(threshold)
+        self.calls = 0
+
+    def _measured(self) -> bool:
+        """Whether this call computes confidence: always when asked, else now and then."""
+        self.calls += 1
+        return self.confidence or (self.calls - 1) % Doubt.SAMPLE_EVERY == 0
 
     def feed(self, chunk: str) -> tuple[str, np.ndarray]:
         if self.d.memory:
@@ -261,20 +276,29 @@ class DecipherStream:
         if not bounds:
             return "", np.ones(0, dtype=np.float32)
         text, self.buf = self.buf[: bounds[-1]], self.buf[bounds[-1] :]
-        return self.d._translate(
-            text, lambda ids, known: self.d._batched(ids, known, bounds, self.confidence)
-        )
+        measured = self._measured()
+        out = self.d._translate(
+            text, lambda ids, known: self.d._batched(ids, known, bounds, measured), self.doubt,
+            measured,
+        )  # fmt: skip
+        return self._shown(out)
+
+    def _shown(self, out: tuple[str, np.ndarray]) -> tuple[str, np.ndarray]:
+        """The output as the caller asked for it: without confidence, every probability 1."""
+        return out if self.confidence else (out[0], np.ones(len(out[1]), dtype=np.float32))
 
     def _sequential(self, chunk: str) -> tuple[str, np.ndarray]:
+        measured = self._measured()
+
         def run(ids: np.ndarray, known: np.ndarray):
             if len(ids) == 0:
                 return np.zeros(0, dtype=np.int64), np.ones(0, dtype=np.float32)
             preds, probs = [], []
             for i in range(0, len(ids), self.STEPS):  # bounded memory for any chunk size
                 piece = torch.from_numpy(ids[i : i + self.STEPS])[None, :]
-                p, q, self.state = self.d._run(piece, self.state, self.confidence)
+                p, q, self.state = self.d._run(piece, self.state, measured)
                 preds.append(p[0])
                 probs.append(q[0])
             return np.concatenate(preds), np.concatenate(probs)
 
-        return self.d._translate(chunk, run)
+        return self._shown(self.d._translate(chunk, run, self.doubt, measured))
