@@ -27,7 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from common import machine, table  # noqa: E402
 from heldout_sources import SOURCES  # noqa: E402
-from length import MODELS, decipherer, train  # noqa: E402
+from length import MODELS, decipherer, model_names, train  # noqa: E402
 
 from rnnlab.fileio import atomic_write_csv, atomic_write_json  # noqa: E402
 from rnnlab.text._codepoints import code_points  # noqa: E402
@@ -147,11 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    given = dict(m.split("=", 1) for m in a.model)
-    default = "caesar,vigenere" if a.quick else ",".join(MODELS)
-    names = a.only.split(",") if a.only else list(given) or default.split(",")
-    if unknown := [n for n in [*names, *given] if n not in MODELS]:
-        p.error(f"unknown model {unknown[0]!r}; choose from {', '.join(MODELS)}")
+    names, given = model_names(p, a, "caesar,vigenere")
     total, prefixes = (10_000, QUICK_PREFIXES) if a.quick else (100_000, PREFIXES)
     chosen = texts(a.texts.split(",") if a.texts else [s.name for s in SOURCES], total)
     rows, points = [], {}

@@ -77,6 +77,17 @@ def train(name: str, quick: bool, runs: Path | None, seed: int = 0) -> Path | di
     return out if out else parts
 
 
+def model_names(p, a, quick: str) -> tuple[list[str], dict[str, str]]:
+    """The models to measure (--only, else those given as NAME=RUN, else all; --quick: `quick`)
+    and the run folders given, by name."""
+    given = dict(m.split("=", 1) for m in a.model)
+    default = quick if a.quick else ",".join(MODELS)
+    names = a.only.split(",") if a.only else list(given) or default.split(",")
+    if unknown := [n for n in [*names, *given] if n not in MODELS]:
+        p.error(f"unknown model {unknown[0]!r}; choose from {', '.join(MODELS)}")
+    return names, given
+
+
 def decipherer(model: Path | dict) -> tuple[Decipherer, dict]:
     """A Decipherer for a run folder or for freshly trained parts, and facts about the model."""
     if isinstance(model, dict):
@@ -146,12 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    given = dict(m.split("=", 1) for m in a.model)
-    default = "caesar,vigenere,autokey" if a.quick else ",".join(MODELS)
-    names = a.only.split(",") if a.only else list(given) or default.split(",")
-    unknown = [n for n in [*names, *given] if n not in MODELS]
-    if unknown:
-        p.error(f"unknown model {unknown[0]!r}; choose from {', '.join(MODELS)}")
+    names, given = model_names(p, a, "caesar,vigenere,autokey")
     total = 10_000 if a.quick else 100_000
     lengths = QUICK_LENGTHS if a.quick else LENGTHS
     text = load_text(a.text) if a.text else heldout_text(total + 1)
