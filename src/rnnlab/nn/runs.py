@@ -51,10 +51,6 @@ class Run:
     vocabs: Vocabs | None = None
 
     @property
-    def model_config(self):
-        return self.config.model
-
-    @property
     def memory(self) -> bool:
         return self.config.memory
 
