@@ -154,9 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         model = Path(given[name]) if name in given else train(name, a.quick, a.runs)
         dec, facts = decipherer(model)
-        cipher = make_cipher(
-            facts.pop("cipher", MODELS[name][0]), facts.pop("key", MODELS[name][1])
-        )
+        cipher = make_cipher(*(facts.pop(k) if k in facts else MODELS[name][i]
+                               for i, k in enumerate(("cipher", "key"))))  # fmt: skip
         for source, text in chosen:
             row, pts = measure(dec, cipher, text, prefixes)
             rows.append({"model": name, "key": cipher.key_str, "text": source.name, **row})

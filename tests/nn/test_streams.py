@@ -288,3 +288,50 @@ def test_the_length_benchmark_quick_path_writes_its_table_plot_and_csv(tmp_path,
     assert len(rows) == 1 + 2 * 3 and all(0 <= float(r.split(",")[2]) <= 100 for r in rows[1:])
     assert (tmp_path / "length.png").stat().st_size > 1000
     assert (tmp_path / "length.json").is_file()
+
+
+def _phase(data, plain: str, cipher: str) -> int | None:
+    """The key offset (0 to len(key) - 1) from which `plain` enciphers to `cipher`, or None."""
+    key = data.cipher.key
+    for o in range(len(key)):
+        if fold(Vigenere(key[o:] + key[:o]).encrypt(plain)) == cipher:
+            return o
+    return None
+
+
+def test_with_offset_messages_start_anywhere_in_the_key_and_some_keep_the_state(text):
+    data = stream_dataset(text, Vigenere("LEMON"))
+    src, tgt, starts = data.epoch_columns(TrainOptions(batch_size=4, offset=1.0), 0)
+    phases = []
+    for b in range(4):
+        for i in range(0, src.shape[1], 100):
+            plain, ciph = (
+                data.tgt_vocab.decode(tgt[b, i : i + 100]),
+                data.src_vocab.decode(src[b, i : i + 100]),
+            )
+            phases.append(_phase(data, plain, ciph))
+    assert None not in phases and len(set(phases)) == 5  # every phase of the key turns up
+    assert starts[:, 0].all() and 0.3 < starts[:, 1:].mean() < 0.7  # half the others slip
+
+
+def test_without_offset_every_message_keeps_the_key_start(text):
+    from rnnlab.text.augment import CHARS
+
+    data = stream_dataset(text, Vigenere("LEMON"), extra=CHARS)
+    src, tgt, starts = data.epoch_columns(TrainOptions(batch_size=4, offset=0.0, augment=0.1), 0)
+    assert starts.all()
+    for i in range(0, src.shape[1], 100):
+        plain, ciph = (
+            data.tgt_vocab.decode(tgt[1, i : i + 100]),
+            data.src_vocab.decode(src[1, i : i + 100]),
+        )
+        assert _phase(data, plain, ciph) == 0
+
+
+def test_augmented_streams_hold_digits_line_breaks_and_tabs(text):
+    from rnnlab.text.augment import CHARS
+
+    data = stream_dataset(text, Vigenere("LEMON"), extra=CHARS)
+    tgt = data.epoch_columns(TrainOptions(batch_size=4, augment=0.2), 0)[1]
+    plain = "".join(data.tgt_vocab.decode(row) for row in tgt)
+    assert {"\t", "\n", "7", "#"} <= set(plain)

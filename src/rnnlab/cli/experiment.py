@@ -19,7 +19,9 @@ from rnnlab.errors import InputError
 
 @app.command("experiment")
 def experiment_command(
-    name: str = typer.Argument(..., metavar="NAME", help="vanishing | memory | tbptt."),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="vanishing | memory | tbptt | architecture."
+    ),
     quick: bool = typer.Option(False, "--quick", help="A small version that runs in seconds."),
     out: Path | None = typer.Option(
         None,
@@ -34,6 +36,7 @@ def experiment_command(
       vanishing  ||dh_t/dh_0|| of tanh RNN, GRU, LSTM beside W_hh's radius
       memory     RNN, GRU, LSTM on the adding problem and a long-lag recall
       tbptt      truncated BPTT(k1, k2) against a known lag: accuracy, cost
+      architecture  no context, CNN, GRU, bidirectional GRU on Caesar and Vigenere
     The full runs take a few minutes on 2 cores; --quick runs in seconds.
     """
     from rnnlab.experiments import EXPERIMENTS, run_experiment

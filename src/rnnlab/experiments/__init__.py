@@ -1,7 +1,8 @@
-"""The experiments that put the assignment's claims to the test: vanishing, memory, tbptt.
+"""The experiments that put the assignment's claims to the test: vanishing, memory, tbptt,
+architecture.
 
 Each module has run(quick, seed, out, progress) -> Result and writes a CSV of every plotted
-number, a PNG and summary.md. Modules load on demand: memory and tbptt import torch.
+number, a PNG and summary.md. Modules load on demand: memory, tbptt and architecture import torch.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from rnnlab.errors import InputError
 from rnnlab.experiments.common import Progress, Result
 
-EXPERIMENTS = ("vanishing", "memory", "tbptt")
+EXPERIMENTS = ("vanishing", "memory", "tbptt", "architecture")
 
 __all__ = ["EXPERIMENTS", "Progress", "Result", "run_experiment"]
 

@@ -132,6 +132,8 @@ class TrainOptions:
     segment: int = 100  # streams: new messages may start only every `segment` characters ...
     restart: float = 1.0  # ... with this mean probability (1: every message is one segment)
     noise: float = 0.0  # fraction of training characters replaced by random ones (streams)
+    augment: float = 0.0  # rate of each change text/augment.py makes to the training text
+    offset: float = 0.0  # streams: fraction of messages enciphered from a random key offset
     group_by_length: bool = True  # phrases: batches of similar lengths, formed anew each epoch
     target_accuracy: float | None = None  # stop once validation accuracy reaches it ...
     patience: int = 1  # ... in this many validations running
@@ -166,7 +168,9 @@ class TrainOptions:
                 f"need k1 <= k2 <= segment; got {self.k1}, {k2}, {self.segment}",
             )
         _fail(0 <= self.restart <= 1, f"restart is a probability in [0, 1], got {self.restart}")
-        _fail(0 <= self.noise < 1, f"noise is a fraction in [0, 1), got {self.noise}")
+        for name in ("noise", "augment", "offset"):
+            v = getattr(self, name)
+            _fail(0 <= v < 1 or (name == "offset" and v == 1), f"{name} is a fraction, got {v}")
         _fail(
             self.target_accuracy is None or 0 < self.target_accuracy <= 1,
             f"target accuracy is a fraction in (0, 1], got {self.target_accuracy}; "

@@ -15,6 +15,8 @@ from rnnlab.nn.config import DataConfig
 from rnnlab.nn.data import IGNORE, ColumnPieces, Generated, Piece, TrainData
 from rnnlab.text import corpus as corpus_mod
 from rnnlab.text import letters
+from rnnlab.text.augment import CHARS
+from rnnlab.text.augment import augment as augment_text
 from rnnlab.text.ciphers import Cipher
 from rnnlab.text.pairs import PairData, case_follows, encode_pairs, make_pairs, read_pairs
 from rnnlab.text.vocab import Vocab
@@ -52,9 +54,17 @@ def dataset_from_pairs(pairs: list[Pair], val_fraction: float = 0.2) -> Dataset:
 
 
 def dataset_from_text(
-    text: str, cipher: Cipher, *, max_len: int = 100, seed: int = 0, limit: int | None = None
+    text: str,
+    cipher: Cipher,
+    *,
+    max_len: int = 100,
+    seed: int = 0,
+    limit: int | None = None,
+    augment: float = 0.0,
 ) -> Dataset:
-    """Phrases of `text` (at most max_len characters), enciphered, split 80/10/10 by `seed`."""
+    """Phrases of `text` (at most max_len characters), enciphered, split 80/10/10 by `seed`;
+    with `augment` > 0 the training part also holds each of its phrases changed as
+    text/augment.py says at that rate, and the vocabularies every character it may bring."""
     phrases = corpus_mod.phrases(text, max_len=max_len)
     if limit is not None:
         phrases = phrases[:limit]
@@ -63,15 +73,19 @@ def dataset_from_text(
             f"the corpus gives only {len(phrases)} phrases; give a longer text (a few pages)"
         )
     train, val, test = corpus_mod.split(make_pairs(phrases, cipher), seed=seed)
-    return _dataset(train, val, test)
+    if augment <= 0:
+        return _dataset(train, val, test)
+    rng = np.random.default_rng([seed, 1])
+    changed = [augment_text(p, augment, rng) for _, p in train]
+    return _dataset(train + make_pairs(changed, cipher), val, test, CHARS)
 
 
-def _dataset(train: list[Pair], val: list[Pair], test: list[Pair]) -> Dataset:
+def _dataset(train: list[Pair], val: list[Pair], test: list[Pair], extra: str = "") -> Dataset:
     everything = train + val + test
     fold = case_follows(everything)
     norm = (lambda s: s.lower()) if fold else (lambda s: s)
-    src = Vocab.fit(norm(c) for c, _ in everything)
-    tgt = Vocab.fit(norm(p) for _, p in everything)
+    src = Vocab.fit([*(norm(c) for c, _ in everything), norm(extra)])
+    tgt = Vocab.fit([*(norm(p) for _, p in everything), norm(extra)])
     return Dataset(train, val, test, src, tgt, fold)
 
 
@@ -80,12 +94,14 @@ def corpus_text(data: DataConfig) -> str:
     return corpus_mod.load_text(data.corpus) if data.corpus else corpus_mod.default_text()
 
 
-def phrase_dataset(data: DataConfig, cipher: Cipher | None, seed: int) -> Dataset:
-    """The phrase pairs of a decipherer's data section."""
+def phrase_dataset(
+    data: DataConfig, cipher: Cipher | None, seed: int, augment: float = 0.0
+) -> Dataset:
+    """The phrase pairs of a decipherer's data section (pairs read from files: not augmented)."""
     if data.pairs is not None:
         return dataset_from_pairs(read_pairs(*data.pairs))
     return dataset_from_text(corpus_text(data), cipher, max_len=data.max_len, seed=seed,
-                             limit=data.limit)  # fmt: skip
+                             limit=data.limit, augment=augment)  # fmt: skip
 
 
 def lm_data(text: str, columns: int, bptt: int, segment: int) -> TrainData:

@@ -21,6 +21,7 @@ from rnnlab.nn.models import build_model, count_parameters
 from rnnlab.nn.runs import Vocabs
 from rnnlab.nn.streams import StreamBatches, stream_dataset
 from rnnlab.nn.train import Event, History, evaluate, fit, make_optimizer
+from rnnlab.text.augment import CHARS
 from rnnlab.text.ciphers import make_cipher
 
 
@@ -65,12 +66,12 @@ def prepare(config: RunConfig) -> Prepared:
         return Prepared(config, data)
     cipher = make_cipher(config.cipher.name, config.cipher.key) if config.cipher else None
     if d.stream:
-        ds = stream_dataset(datasets.corpus_text(d), cipher)
+        ds = stream_dataset(datasets.corpus_text(d), cipher, extra=CHARS if t.augment else "")
         data = TrainData(StreamBatches(ds, t), ds.pieces(ds.val_text))
         test, max_len = ds.pieces(ds.test_text), t.k2 or t.k1
         sizes = {"train": len(ds.train_text), "val": len(ds.val_text), "test": len(ds.test_text)}
     else:
-        ds = datasets.phrase_dataset(d, cipher, t.seed)
+        ds = datasets.phrase_dataset(d, cipher, t.seed, t.augment)
         val = ds.encode(ds.val_pairs)
         data = phrase_data(ds.encode(ds.train_pairs), val, t.batch_size, t.seed, t.group_by_length)
         test = PhraseBatches(ds.encode(ds.test_pairs), 1024, None).epoch(0) if ds.test_pairs else []
@@ -189,16 +190,20 @@ def resume_run(
 def describe(p: Prepared) -> str:
     """What is about to be trained, in a few words: "char on 1,433 pairs (validation 179)"."""
     c, t, m = p.config, p.config.training, p.config.model
+    aug = t.augment if c.kind == "decipher" and c.data.pairs is None else 0
     if c.kind == "decipher" and not c.data.stream:
-        return f"{m.kind} on {p.stats['train']:,} pairs (validation {p.stats['val']:,})"
+        half = f", half of them augmented at {aug}" if aug else ""
+        return f"{m.kind} on {p.stats['train']:,} pairs (validation {p.stats['val']:,}{half})"
     net = f"{m.cell.upper()} {m.hidden}"
     if c.kind == "keyless":
         return f"a keyless {net} x2 across every {c.cipher.name} key, {t.steps:,} steps"
     what = "a language model" if c.kind == "lm" else "char"
     on = (f"{p.stats['train']:,} characters enciphered as {c.cipher.name} messages"
           if c.kind == "decipher" else "the corpus as one stream")  # fmt: skip
-    return (f"{what} ({net}) on {on}, {t.batch_size} side by side, TBPTT({t.k1}, {t.k2 or t.k1}), "
-            f"{t.epochs} epochs")  # fmt: skip
+    extra = (f", augmented at {aug}" if aug else "") + (
+        f", {t.offset:.0%} from a random key offset" if t.offset else "")  # fmt: skip
+    return (f"{what} ({net}) on {on}{extra}, {t.batch_size} side by side, "
+            f"TBPTT({t.k1}, {t.k2 or t.k1}), {t.epochs} epochs")  # fmt: skip
 
 
 def kept(out: Path | None) -> str:

@@ -58,6 +58,42 @@ class CharModel(nn.Module):
         return self.out(out), state  # (N, L, V)
 
 
+class PerCharModel(nn.Module):
+    """No context at all: Embedding(src_vocab, embed) -> Linear(hidden) -> ReLU ->
+    Linear(tgt_vocab), each output read from its own input alone (the architecture
+    experiment's baseline; it holds no state)."""
+
+    def __init__(self, src_vocab: int, tgt_vocab: int, embed: int, hidden: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(src_vocab, embed, padding_idx=0)
+        self.hidden, self.out = nn.Linear(embed, hidden), nn.Linear(hidden, tgt_vocab)
+
+    def forward(self, ids: torch.Tensor, state=None):
+        return self.out(torch.relu(self.hidden(self.embed(ids)))), None  # (N, L, V)
+
+
+class ConvModel(nn.Module):
+    """A 1-D CNN: Embedding -> (Conv1d(kernel, same padding) -> ReLU) x layers -> Linear; each
+    output sees layers * (kernel - 1) + 1 inputs centred on its own (the architecture
+    experiment's CNN; it holds no state)."""
+
+    def __init__(self, src_vocab: int, tgt_vocab: int, embed: int, hidden: int, kernel: int,
+                 layers: int) -> None:  # fmt: skip
+        super().__init__()
+        self.embed = nn.Embedding(src_vocab, embed, padding_idx=0)
+        widths = [embed] + [hidden] * layers
+        self.convs = nn.ModuleList(
+            nn.Conv1d(a, b, kernel, padding=kernel // 2) for a, b in zip(widths, widths[1:])
+        )
+        self.out = nn.Linear(hidden, tgt_vocab)
+
+    def forward(self, ids: torch.Tensor, state=None):
+        x = self.embed(ids).transpose(1, 2)  # (N, E, L): channels first
+        for conv in self.convs:
+            x = torch.relu(conv(x))  # (N, H, L)
+        return self.out(x.transpose(1, 2)), None  # (N, L, V)
+
+
 @torch.no_grad()
 def keras_init(gru: nn.GRU, dense: nn.Linear) -> None:
     """Keras' defaults: GRU kernel (D, 3H) glorot-uniform, recurrent kernel (H, 3H) orthogonal,

@@ -30,11 +30,13 @@ from rnnlab.errors import DataError
 from rnnlab.nn.config import TrainOptions
 from rnnlab.nn.data import IGNORE, Piece, stream_columns
 from rnnlab.text._codepoints import code_points, from_code_points
+from rnnlab.text.augment import augment
 from rnnlab.text.ciphers import Cipher
 from rnnlab.text.pairs import case_follows, fold
 from rnnlab.text.vocab import Vocab, pad
 
 VAL_MESSAGE = 100  # validation also deciphers its text cut into messages of this many characters
+MAX_LEAD = 64  # a message enciphered from a random offset begins up to this many characters in
 
 
 @dataclass
@@ -76,43 +78,63 @@ class StreamData:
         self, opts: TrainOptions, epoch: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One epoch's messages laid end to end in B = opts.batch_size columns: cipher ids and
-        plain ids, both (B, T), and where messages start, (B, T // segment) bool (see above).
+        plain ids, both (B, T), and where each row's state is zeroed, (B, T // segment) bool.
 
         T is the largest multiple of opts.segment that B columns fill; all depends only on
-        (opts.seed, epoch). Column b draws a rate uniformly from the widest interval in [0, 1]
-        whose mean is opts.restart, and starts a new message at each later segment boundary
-        with that probability: with restart = 1 every message is one segment, below it message
-        lengths range from one segment to a whole column. A fraction opts.noise of the plain
-        characters is first replaced by characters drawn uniformly from the plain vocabulary, so
-        rare ones (digits, z, q) turn up often and the text is less predictable.
+        (opts.seed, epoch). The ring is first augmented (text/augment.py, at opts.augment) and a
+        fraction opts.noise of its characters replaced by ones drawn uniformly from the plain
+        vocabulary, so rare ones (digits, z, q) turn up often. Column b draws a rate uniformly
+        from the widest interval in [0, 1] whose mean is opts.restart, and starts a new message
+        at each later segment boundary with that probability: with restart = 1 every message is
+        one segment, below it message lengths range from one segment to a whole column.
         """
         columns, segment = opts.batch_size, opts.segment
-        text, n = self.train_text, len(self.train_text)
-        T = n // columns // segment * segment
+        rng = np.random.default_rng([opts.seed, epoch])
+        n = len(self.train_text)
+        offset = int(rng.integers(n))
+        ring = augment(self.train_text[offset:] + self.train_text[:offset], opts.augment, rng)
+        codes = code_points(ring).copy()  # (n',): the ring, cut and augmented
+        T = len(codes) // columns // segment * segment
         if T < 1:
             raise DataError(
                 f"{n:,} training characters cannot fill {columns} columns of {segment}; "
                 "give a longer corpus or fewer columns (--batch-size)"
             )
-        rng = np.random.default_rng([opts.seed, epoch])
-        offset = int(rng.integers(n))
-        codes = code_points(text[offset:] + text[:offset]).copy()  # (n,): the ring, cut
         if opts.noise > 0:
-            hit = rng.random(n) < opts.noise
+            hit = rng.random(len(codes)) < opts.noise
             pool = code_points("".join(self.tgt_vocab.chars))
             codes[hit] = pool[rng.integers(len(pool), size=int(hit.sum()))]
-        cols = stream_columns(codes[: columns * T], columns)  # (B, T) code points
         lo, hi = max(0.0, 2 * opts.restart - 1), min(1.0, 2 * opts.restart)
         rate = lo + (hi - lo) * rng.random((columns, 1))  # (B, 1), mean opts.restart
         starts = rng.random((columns, T // segment)) < rate  # (B, S)
         starts[:, 0] = True
-        src = np.zeros((columns, T), dtype=np.int64)
-        tgt = np.zeros((columns, T), dtype=np.int64)
-        for b in range(columns):
-            cuts = [*(np.flatnonzero(starts[b]) * segment), T]
+        return (*self._encipher(codes[: columns * T], starts, opts, rng), starts)
+
+    def _encipher(self, codes, starts, opts: TrainOptions, rng) -> tuple[np.ndarray, np.ndarray]:
+        """Each column's messages enciphered: (B, T) cipher and plain ids. A fraction
+        opts.offset of them is enciphered from a random point of the key, as if a message had
+        begun up to MAX_LEAD characters earlier, so the model must find the key's phase from the
+        cipher text itself; half of those not at a column's start keep the state of the message
+        before (their `starts` entry is cleared): a phase slip the model must notice and undo."""
+        B, S = starts.shape
+        T = len(codes) // B
+        cols = stream_columns(codes, B)  # (B, T): row b is codes[b * T:(b + 1) * T]
+        src = np.zeros((B, T), dtype=np.int64)
+        tgt = np.zeros((B, T), dtype=np.int64)
+        seg = opts.segment
+        for b in range(B):
+            cuts = [*(np.flatnonzero(starts[b]) * seg), T]
             for i, j in zip(cuts[:-1], cuts[1:]):
-                src[b, i:j], tgt[b, i:j] = self.message(from_code_points(cols[b, i:j]))
-        return src, tgt, starts
+                lead = 0
+                if rng.random() < opts.offset:
+                    lead = min(int(rng.integers(1, MAX_LEAD + 1)), b * T + i)
+                    if i > 0 and rng.random() < 0.5:
+                        starts[b, i // seg] = False
+                before = codes[b * T + i - lead : b * T + i]  # the text just before, in the ring
+                text = from_code_points(np.concatenate([before, cols[b, i:j]]))
+                s, t = self.message(text)
+                src[b, i:j], tgt[b, i:j] = s[lead:], t[lead:]
+        return src, tgt
 
 
 class StreamBatches:
@@ -132,10 +154,11 @@ class StreamBatches:
 
 
 def stream_dataset(
-    text: str, cipher: Cipher, *, fractions: tuple[float, float] = (0.9, 0.05)
+    text: str, cipher: Cipher, *, fractions: tuple[float, float] = (0.9, 0.05), extra: str = ""
 ) -> StreamData:
     """`text` cut in three contiguous parts: the first fractions[0] to train on, the next
-    fractions[1] to validate, the rest to test."""
+    fractions[1] to validate, the rest to test; both vocabularies also hold the characters of
+    `extra` (those augmentation brings)."""
     n = len(text)
     a, b = int(n * fractions[0]), int(n * (fractions[0] + fractions[1]))
     if min(a, b - a, n - b) < 1_000:
@@ -150,5 +173,6 @@ def stream_dataset(
     # vocabulary holds the whole alphabet (in the cases the text uses) besides what was seen
     cases = (string.ascii_lowercase, string.ascii_uppercase)
     letters = "".join(a for a in cases if any(c in text for c in a))
-    src, tgt = Vocab.fit([norm(cipher_text), norm(letters)]), Vocab.fit([norm(text)])
+    src = Vocab.fit([norm(cipher_text), norm(letters), norm(extra)])
+    tgt = Vocab.fit([norm(text), norm(extra)])
     return StreamData(text[:a], text[a:b], text[b:], cipher, src, tgt, fold_case)
