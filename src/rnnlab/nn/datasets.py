@@ -63,8 +63,9 @@ def dataset_from_text(
     augment: float = 0.0,
 ) -> Dataset:
     """Phrases of `text` (at most max_len characters), enciphered, split 80/10/10 by `seed`;
-    with `augment` > 0 the training part also holds each of its phrases changed as
-    text/augment.py says at that rate, and the vocabularies every character it may bring."""
+    with `augment` > 0 the training and validation parts also hold each of their phrases
+    changed as text/augment.py says at that rate (so a target accuracy counts them too), and
+    the vocabularies every character it may bring; the test part is left as it is."""
     phrases = corpus_mod.phrases(text, max_len=max_len)
     if limit is not None:
         phrases = phrases[:limit]
@@ -76,8 +77,9 @@ def dataset_from_text(
     if augment <= 0:
         return _dataset(train, val, test)
     rng = np.random.default_rng([seed, 1])
-    changed = [augment_text(p, augment, rng) for _, p in train]
-    return _dataset(train + make_pairs(changed, cipher), val, test, CHARS)
+    more = lambda pairs: pairs + make_pairs([augment_text(p, augment, rng) for _, p in pairs],
+                                            cipher)  # noqa: E731  # fmt: skip
+    return _dataset(more(train), more(val), test, CHARS)
 
 
 def _dataset(train: list[Pair], val: list[Pair], test: list[Pair], extra: str = "") -> Dataset:

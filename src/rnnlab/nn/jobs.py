@@ -192,7 +192,7 @@ def describe(p: Prepared) -> str:
     c, t, m = p.config, p.config.training, p.config.model
     aug = t.augment if c.kind == "decipher" and c.data.pairs is None else 0
     if c.kind == "decipher" and not c.data.stream:
-        half = f", half of them augmented at {aug}" if aug else ""
+        half = f"; half of each augmented at {aug}" if aug else ""
         return f"{m.kind} on {p.stats['train']:,} pairs (validation {p.stats['val']:,}{half})"
     net = f"{m.cell.upper()} {m.hidden}"
     if c.kind == "keyless":
