@@ -76,9 +76,8 @@ def known_pairs(ds: Dataset, pairs: list[tuple[str, str]]) -> list[tuple[str, st
     out = []
     for c, p in pairs:
         c, p = fold(c), fold(p)
-        keep = ds.src_vocab.known_mask(c) & ds.tgt_vocab.known_mask(p)
-        kept = [i for i in np.flatnonzero(keep)]
-        if kept:
+        kept = np.flatnonzero(ds.src_vocab.known_mask(c) & ds.tgt_vocab.known_mask(p))
+        if len(kept):
             out.append(("".join(c[i] for i in kept), "".join(p[i] for i in kept)))
     return out
 

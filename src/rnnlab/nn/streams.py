@@ -17,6 +17,10 @@ By default restart = 1: every message is one segment of 100 characters, split in
 of k1 = k2 = 50. So the model never runs more than 100 characters from a zero state while it
 learns, and no gradient reaches back more than 50; it must learn to count through the key in a
 way that keeps counting right over messages of any length (see docs/length.md).
+
+Before it is laid out, the ring is augmented (text/augment.py: capitals, line breaks, numbers,
+symbols) and noised; with `offset` > 0 some messages are enciphered from a random point of the
+key, and some of those keep the state of the message before (a phase slip; see _encipher).
 """
 
 from __future__ import annotations
