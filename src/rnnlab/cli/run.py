@@ -39,14 +39,12 @@ def demo(
     out = runs.refuse_existing(out or Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S"))
     p = jobs.prepare(config)
     runs.prepare_dir(out)  # an unwritable --out fails before training starts
-    ds, twice = p.dataset, 2 if config.training.augment else 1  # augmented copies counted
-    train, val, test = p.stats["train"] // twice, p.stats["val"] // twice, p.stats["test"]
-    echo(f"Data: {train + val + test:,} phrases of English prose from Python's own documentation,")
-    echo("      enciphered with a Caesar shift of 3;")
-    echo(f"      train {train:,}, validation {val:,}, test {test:,}; {len(ds.src_vocab)} distinct "
-         "characters")  # fmt: skip
-    if twice == 2:
-        echo("      train and validation also changed: capitals, line breaks, numbers, symbols")
+    ds, n = p.dataset, sum(p.stats[k] for k in ("train", "val", "test"))
+    aug = ", each also with capitals, line breaks, numbers" if p.stats["augmented"] else ""
+    echo(f"Data: {n:,} phrases of English prose from Python's own documentation,\n"
+         f"      enciphered with a Caesar shift of 3{aug};")  # fmt: skip
+    echo(f"      train {p.stats['train']:,}, validation {p.stats['val']:,}, "
+         f"test {p.stats['test']:,}; {len(ds.src_vocab)} distinct characters")  # fmt: skip
     m = p.config.model
     echo(f"Model: char (embedding {m.embed}, GRU {m.hidden}, linear {m.tgt_vocab})")
     signals: list[int] = []

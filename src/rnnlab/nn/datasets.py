@@ -35,6 +35,7 @@ class Dataset:
     src_vocab: Vocab
     tgt_vocab: Vocab
     fold_case: bool
+    augmented: bool = False  # train and val hold each phrase twice: as it is, and augmented
 
     def encode(self, pairs: list[Pair]) -> PairData:
         return encode_pairs(pairs, self.src_vocab, self.tgt_vocab, self.fold_case)
@@ -79,7 +80,9 @@ def dataset_from_text(
     rng = np.random.default_rng([seed, 1])
     more = lambda pairs: pairs + make_pairs([augment_text(p, augment, rng) for _, p in pairs],
                                             cipher)  # noqa: E731  # fmt: skip
-    return _dataset(more(train), more(val), test, CHARS)
+    ds = _dataset(more(train), more(val), test, CHARS)
+    ds.augmented = True
+    return ds
 
 
 def _dataset(train: list[Pair], val: list[Pair], test: list[Pair], extra: str = "") -> Dataset:

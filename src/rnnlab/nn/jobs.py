@@ -76,7 +76,9 @@ def prepare(config: RunConfig) -> Prepared:
         data = phrase_data(ds.encode(ds.train_pairs), val, t.batch_size, t.seed, t.group_by_length)
         test = PhraseBatches(ds.encode(ds.test_pairs), 1024, None).epoch(0) if ds.test_pairs else []
         max_len = ds.max_len
-        sizes = {"train": len(ds.train_pairs), "val": len(ds.val_pairs), "test": len(ds.test_pairs)}
+        half = 2 if ds.augmented else 1  # the phrases, without their augmented copies
+        sizes = {"train": len(ds.train_pairs) // half, "val": len(ds.val_pairs) // half,
+                 "test": len(ds.test_pairs), "augmented": ds.augmented}  # fmt: skip
     vocabs = Vocabs(ds.src_vocab, ds.tgt_vocab, ds.fold_case, max_len)
     model = replace(config.model, src_vocab=ds.src_vocab.size, tgt_vocab=ds.tgt_vocab.size)
     return Prepared(replace(config, model=model), data, test, vocabs, sizes, ds)
@@ -192,7 +194,7 @@ def describe(p: Prepared) -> str:
     c, t, m = p.config, p.config.training, p.config.model
     aug = t.augment if c.kind == "decipher" and c.data.pairs is None else 0
     if c.kind == "decipher" and not c.data.stream:
-        half = f"; half of each augmented at {aug}" if aug else ""
+        half = f"; each also augmented at {aug}" if aug else ""
         return f"{m.kind} on {p.stats['train']:,} pairs (validation {p.stats['val']:,}{half})"
     net = f"{m.cell.upper()} {m.hidden}"
     if c.kind == "keyless":
