@@ -148,15 +148,22 @@ def test_kill_9_during_a_checkpoint_write_keeps_the_previous_checkpoint(
     _resume_and_compare(out, reference, capsys)
 
 
+def train_rows(run_dir) -> int:
+    """The rows a run trained on an epoch: its phrases, and as many augmented copies if any."""
+    import json
+
+    stats = json.loads((run_dir / "config.json").read_text())["stats"]
+    return stats["train"] * (2 if stats.get("augmented") else 1)
+
+
 def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(
     train_argv, reference_dir, tmp_path, capsys, monkeypatch
 ) -> None:
-    import json
 
     import rnnlab.nn.train as train_mod
 
     real, calls = train_mod.cross_entropy, []
-    steps = -(-json.loads((reference_dir / "config.json").read_text())["stats"]["train"] // 8)
+    steps = -(-train_rows(reference_dir) // 8)
 
     def nan_in_epoch_two(logits, tgt):
         loss = real(logits, tgt)
@@ -184,12 +191,11 @@ def test_a_non_finite_loss_stops_training_and_keeps_the_last_good_checkpoint(
 def test_a_second_ctrl_c_stops_at_once_and_the_last_checkpoint_resumes(
     train_argv, reference_dir, reference, tmp_path, capsys, monkeypatch
 ) -> None:
-    import json
 
     import rnnlab.nn.train as train_mod
 
     real, calls = train_mod.cross_entropy, []
-    steps = -(-json.loads((reference_dir / "config.json").read_text())["stats"]["train"] // 8)
+    steps = -(-train_rows(reference_dir) // 8)
 
     def two_ctrl_c_in_epoch_two(logits, tgt):
         if torch.is_grad_enabled():
