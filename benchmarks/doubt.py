@@ -55,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|")
     for name, run in (m.split("=", 1) for m in a.model):
         dec, facts = decipherer(Path(run))
+        dec.batch_chars = DECIPHER_PIECE  # as `rnnlab decipher` builds it
         cipher = make_cipher(facts["cipher"], facts["key"])
-        own = corpus_test_text(cipher, dec.memory)[:TOTAL]
+        own = corpus_test_text(cipher, dec.memory, facts.get("seed", 0))[:TOTAL]
         for label, text in [("corpus test", own), *((s.name, t) for s, t in chosen)]:
             d, wrong = measure(dec, cipher, text)
             said = "yes" if d.unlike else "no"

@@ -45,5 +45,6 @@ def test_two_processes_with_torchrun_end_with_identical_weights(tmp_path):
     assert a.keys() == b.keys()
     for k in a:
         assert (a[k] - b[k]).abs().max().item() < 1e-6, k
-    # each process took half of the 32 batches (16 plain, 16 augmented) of each of 2 epochs
+    # each process took half of the 32 batches (the phrases and their augmented copies) of each
+    # of the 2 epochs
     assert "rank 0 steps 32" in proc.stdout and "rank 1 steps 32" in proc.stdout

@@ -3,6 +3,8 @@ deciphered and evaluated end to end through the command line."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -335,3 +337,22 @@ def test_augmented_streams_hold_digits_line_breaks_and_tabs(text):
     tgt = data.epoch_columns(TrainOptions(batch_size=4, augment=0.2), 0)[1]
     plain = "".join(data.tgt_vocab.decode(row) for row in tgt)
     assert {"\t", "\n", "7", "#"} <= set(plain)
+
+
+@pytest.mark.parametrize(
+    "given, says",
+    [({"augment": 1.0}, "augment is in [0, 1)"), ({"offset": 1.5}, "offset is in [0, 1]"),
+     ({"augment": -0.1}, "augment is in [0, 1)")],
+)  # fmt: skip
+def test_bad_augment_and_offset_are_refused(given, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        TrainOptions(**given)
+
+
+def test_offset_on_phrases_and_augment_on_pairs_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="apply to stream training"):
+        recipes.decipher_config(cipher="caesar", key="3", offset=0.5)
+    pairs = (str(tmp_path / "p.txt"), str(tmp_path / "c.txt"))
+    with pytest.raises(ValueError, match="--augment needs --cipher"):
+        recipes.decipher_config(pairs=pairs, augment=0.1)
+    assert recipes.decipher_config(pairs=pairs).training.augment == 0.0

@@ -3,6 +3,8 @@ that it brings in every character it promises, the same for the same seed."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -48,3 +50,18 @@ def test_each_change_happens_at_about_its_rate(text):
     out = augment(text, 0.1, np.random.default_rng(5))
     breaks = out.count("\n") - text.count("\n")
     assert 0.5 * 0.1 * words < breaks < 1.6 * 0.1 * words
+
+
+def test_numbers_symbols_and_set_apart_punctuation_come_at_about_their_rates(text):
+    words = len(text.split())
+    out = augment(text, 0.2, np.random.default_rng(6))
+    digits = sum(c.isdigit() for c in out) - sum(c.isdigit() for c in text)
+    assert digits > 0.5 * 0.1 * words  # a number before a tenth of the words, 1 to 4 digits
+    apart = len(re.findall(r"\w [,.;:!?]", out)) - len(re.findall(r"\w [,.;:!?]", text))
+    assert apart > 0.2 * 0.1 * sum(w[-1] in ",.;:!?" for w in text.split())
+
+
+def test_only_ascii_letters_change_case():
+    out = augment("straße µ-meter fine " * 200, 0.5, np.random.default_rng(7))
+    assert "ß" in out and "µ" in out and "SS" not in out
+    assert letters(out) == letters("straße µ-meter fine " * 200)

@@ -40,7 +40,7 @@ def demo(
     p = jobs.prepare(config)
     runs.prepare_dir(out)  # an unwritable --out fails before training starts
     ds, n = p.dataset, sum(p.stats[k] for k in ("train", "val", "test"))
-    aug = ", each also with capitals, line breaks, numbers" if p.stats["augmented"] else ""
+    aug = ", each also with line breaks, numbers, symbols" if p.stats["augmented"] else ""
     echo(f"Data: {n:,} phrases of English prose from Python's own documentation,\n"
          f"      enciphered with a Caesar shift of 3{aug};")  # fmt: skip
     echo(f"      train {p.stats['train']:,}, validation {p.stats['val']:,}, "

@@ -168,9 +168,9 @@ class TrainOptions:
                 f"need k1 <= k2 <= segment; got {self.k1}, {k2}, {self.segment}",
             )
         _fail(0 <= self.restart <= 1, f"restart is a probability in [0, 1], got {self.restart}")
-        for name in ("noise", "augment", "offset"):
+        for name, top in (("noise", "1)"), ("augment", "1)"), ("offset", "1]")):
             v = getattr(self, name)
-            _fail(0 <= v < 1 or (name == "offset" and v == 1), f"{name} is a fraction, got {v}")
+            _fail(0 <= v < 1 or (top == "1]" and v == 1), f"{name} is in [0, {top}, got {v}")
         _fail(
             self.target_accuracy is None or 0 < self.target_accuracy <= 1,
             f"target accuracy is a fraction in (0, 1], got {self.target_accuracy}; "
@@ -286,8 +286,8 @@ class RunConfig:
             _fail(t.k1 is not None, "stream training needs k1 and k2 (--k1, --k2)")
         else:
             _fail(
-                t.k1 is None and t.k2 is None,
-                "--k1/--k2 apply to stream training; add --stream or drop them",
+                t.k1 is None and t.k2 is None and not t.offset,
+                "--k1/--k2 apply to stream training, as does --offset; add --stream or drop them",
             )
 
     def _check_lm(self) -> None:

@@ -42,6 +42,8 @@ class Dataset:
 
     @property
     def max_len(self) -> int:
+        """The longest training phrase, augmented copies included: the decoder cuts text into
+        segments of at most this many characters, as long as any the model learned from."""
         return max((len(p) for _, p in self.train_pairs), default=1)
 
 

@@ -1,6 +1,7 @@
 """Every torch module rnnlab trains: `seed` (the assignment's model) and `char` (embedding,
 recurrent layers, linear), which with its options is also the character language model (no
-padding) and the key-agnostic decipherer (bidirectional).
+padding) and the key-agnostic decipherer (bidirectional); and the architecture experiment's
+baselines, a model with no context and a 1-D CNN.
 
 Every model maps ids (N, L) and an optional recurrent state to logits (N, L, V) and the new
 state, so the trainer, the truncated-BPTT driver and the decoder treat them alike. Not here:

@@ -105,6 +105,10 @@ def decipher_config(
         raise InputError(f"unknown model {model!r}; use seed or char")
     name = make_cipher(cipher, key).name if cipher is not None else ""
     recipe = RECIPES.get(f"stream:{name}", RECIPES["stream"]) if streaming else RECIPES[model]
+    if pairs is not None:  # pairs files hold no cipher to encipher augmented text with
+        if given.get("augment"):
+            raise InputError("--augment needs --cipher and a corpus; pairs files are read as given")
+        recipe = {**recipe, "augment": 0.0}
     sizes, opts = _split(recipe, given)
     data = DataConfig(corpus, pairs, streaming, max_len, limit)
     ciph = CipherConfig(cipher, key) if cipher is not None else None

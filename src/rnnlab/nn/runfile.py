@@ -27,7 +27,7 @@ from rnnlab.nn.config import CipherConfig, DataConfig, ModelConfig, RunConfig, T
 from rnnlab.text.letters import VOCAB_SIZE
 
 FORMAT = "rnnlab-run"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: training options augment and offset (a format-2 run reads as both 0)
 MAX_HEADER = 1 << 20  # bytes of JSON header; ours list a few dozen tensors in a few kilobytes
 WEIGHTS, CONFIG, VOCAB, HISTORY = "model.safetensors", "config.json", "vocab.json", "history.csv"
 OPTIMIZER, STATE = "optimizer.safetensors", "state.json"
@@ -96,9 +96,9 @@ def read_config(path: Path) -> Stored:
         if version == 1:
             legacy = {"fold_case": d.get("fold_case", False), "max_len": d["data"].get("max_len")}
             return Stored(_decipher_v1(d), 1, legacy=legacy)
-        if version != FORMAT_VERSION:
+        if version not in (2, FORMAT_VERSION):
             raise ModelFileError(
-                f"{path} is run format {version}; this rnnlab reads formats 1 and "
+                f"{path} is run format {version}; this rnnlab reads formats 1 to "
                 f"{FORMAT_VERSION}: upgrade rnnlab or train the model again"
             )
         return Stored(RunConfig.from_json(d), version)

@@ -11,10 +11,12 @@ With rate r, each word (a run of non-spaces) is, independently:
     followed by a line break, not its space   r         (verse; a blank line a quarter of those)
     followed by a run of spaces or a tab      r / 2     (columns of a table, indented lines)
     preceded by a number                      r / 2     (17, 3:16, 1999. and the like)
-    preceded by a symbol                      r / 4     (any printable ASCII character)
-    punctuation detached (a , b) or attached  r / 2     (the classic data's `A , B` and back)
+    preceded by a symbol                      r / 4     (a digit or a punctuation mark)
+    punctuation set apart, or a mark added    r / 2     (`a,` as the classic data's `a ,`; or `a;`)
 
 so that every printable ASCII character turns up in training and none is unknown to the model.
+Only ASCII letters change case; where a cipher keeps case the model reads folded text, and the
+case changes then only vary what the decoder restores.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = ["CHARS", "augment"]
 SYMBOLS = string.punctuation + string.digits  # what may precede a word
 CHARS = SYMBOLS + string.ascii_letters + "\n\t "  # every character augment() may bring in
 _PUNCT = re.compile(r"^(.*?[A-Za-z0-9])([,.;:!?']+)$")  # a word with punctuation attached
+_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)  # ASCII only: no 'ß' -> 'SS'
 _NUMBERS = ("{a}", "{a}:{b}", "{a}.", "{a},{b:03d}", "({a})", "{a}{b}")
 
 
@@ -38,7 +41,7 @@ def _number(rng: np.random.Generator) -> str:
 
 
 def _punctuation(word: str, rng: np.random.Generator) -> str:
-    """`word,` as `word ,` (detached), or ` , ` back onto the word before (attached)."""
+    """`word,` as `word ,` (set apart); a word without punctuation gets a mark half the time."""
     m = _PUNCT.match(word)
     if m:
         return f"{m.group(1)} {m.group(2)}"
@@ -63,9 +66,9 @@ def augment(text: str, rate: float, rng: np.random.Generator) -> str:
         if not w:
             continue
         if upper_run[i]:
-            w = w.upper()
+            w = w.translate(_UPPER)
         elif d[1] < rate / 2:
-            w = w[:1].upper() + w[1:]
+            w = w[:1].translate(_UPPER) + w[1:]
         if d[5] < rate / 2:
             w = _punctuation(w, rng)
         if d[3] < rate / 2:
