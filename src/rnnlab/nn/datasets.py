@@ -80,20 +80,22 @@ def dataset_from_text(
     if augment <= 0:
         return _dataset(train, val, test)
     rng = np.random.default_rng([seed, 1])
-    more = lambda pairs: pairs + make_pairs([augment_text(p, augment, rng) for _, p in pairs],
-                                            cipher)  # noqa: E731  # fmt: skip
-    ds = _dataset(more(train), more(val), test, CHARS)
-    ds.augmented = True
-    return ds
+
+    def more(pairs: list[Pair]) -> list[Pair]:
+        return pairs + make_pairs([augment_text(p, augment, rng) for _, p in pairs], cipher)
+
+    return _dataset(more(train), more(val), test, CHARS, augmented=True)
 
 
-def _dataset(train: list[Pair], val: list[Pair], test: list[Pair], extra: str = "") -> Dataset:
+def _dataset(
+    train: list[Pair], val: list[Pair], test: list[Pair], extra: str = "", augmented: bool = False
+) -> Dataset:
     everything = train + val + test
     fold = case_follows(everything)
     norm = (lambda s: s.lower()) if fold else (lambda s: s)
     src = Vocab.fit([*(norm(c) for c, _ in everything), norm(extra)])
     tgt = Vocab.fit([*(norm(p) for _, p in everything), norm(extra)])
-    return Dataset(train, val, test, src, tgt, fold)
+    return Dataset(train, val, test, src, tgt, fold, augmented)
 
 
 def corpus_text(data: DataConfig) -> str:

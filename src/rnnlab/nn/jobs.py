@@ -192,7 +192,7 @@ def resume_run(
 def describe(p: Prepared) -> str:
     """What is about to be trained, in a few words: "char on 1,433 pairs (validation 179)"."""
     c, t, m = p.config, p.config.training, p.config.model
-    aug = t.augment if c.kind == "decipher" and c.data.pairs is None else 0
+    aug = t.augment  # 0 for pairs (recipes.decipher_config) and for other kinds of run
     if c.kind == "decipher" and not c.data.stream:
         half = f"; each also augmented at {aug}" if aug else ""
         return f"{m.kind} on {p.stats['train']:,} pairs (validation {p.stats['val']:,}{half})"
