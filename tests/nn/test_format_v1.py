@@ -87,7 +87,9 @@ def test_a_format_1_language_model_loads_with_its_tensors_renamed(tmp_path) -> N
 
 def test_the_shipped_language_model_scores_as_it_did_in_0_1_0() -> None:
     got = default_lm().score(SHIPPED["lm"]["texts"])
-    assert got.tolist() == pytest.approx(SHIPPED["lm"]["scores"], rel=1e-9, abs=1e-9)
+    # float32 sums of a few hundred log-probabilities: processors' kernels differ in the 8th
+    # digit (1.6e-5 of -941 measured on an AMD EPYC); a changed model differs in the 2nd
+    assert got.tolist() == pytest.approx(SHIPPED["lm"]["scores"], rel=1e-6, abs=1e-6)
 
 
 @pytest.mark.parametrize("family", ["caesar", "affine"])
