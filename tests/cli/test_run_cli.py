@@ -131,3 +131,16 @@ def test_decipher_json_gives_each_characters_confidence_and_the_shares(demo_run,
     assert obj["unknown_share"] == pytest.approx(4 / 18, abs=1e-6) and obj["unlike"] is True
     assert {"unsure_share", "threshold", "characters", "letters_measured"} <= set(obj)
     assert main(["decipher", "--model", str(demo_run), "--threshold", "1.5", "x"]) == 2
+
+
+def test_perchar_trains_saves_and_deciphers_contractions_it_never_saw(tmp_path, capsys):
+    out = tmp_path / "perchar"
+    argv = ["train", "--cipher", "caesar", "--key", "3", "--model", "perchar", "--epochs", "12",
+            "--out", str(out), "--threads", "1"]  # fmt: skip
+    assert main(argv) == 0
+    assert json.loads((out / "config.json").read_text())["model"]["kind"] == "perchar"
+    capsys.readouterr()
+    assert main(["decipher", "--model", str(out), "Grq'w, Txhhq Pde!"]) == 0
+    assert capsys.readouterr().out == "Don't, Queen Mab!\n"
+    assert main(["summary", "--model", "perchar"]) == 0
+    assert "hidden (Dense, ReLU)" in capsys.readouterr().out

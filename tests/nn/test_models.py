@@ -1,8 +1,9 @@
 import pytest
 import torch
 
-from rnnlab.nn.config import ModelConfig, layer_table
+from rnnlab.nn.config import ModelConfig
 from rnnlab.nn.models import build_model, count_parameters
+from rnnlab.nn.summary import layer_table
 
 
 def test_seed_model_has_14554_parameters_as_in_the_assignment():
@@ -67,3 +68,26 @@ def test_model_config_json_round_trip_and_unknown_fields():
     assert ModelConfig.from_json(cfg.to_json()) == cfg
     with pytest.raises(ValueError, match="unknown model config fields: colour"):
         ModelConfig.from_json({**cfg.to_json(), "colour": 1})
+
+
+def test_perchar_model_reads_each_position_alone_and_matches_its_shapes():
+    cfg = ModelConfig(kind="perchar", src_vocab=9, tgt_vocab=7, hidden=8, embed=4)
+    model = build_model(cfg)
+    names = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    assert names == cfg.tensor_shapes()
+    ids = torch.randint(1, 9, (2, 6))
+    logits, state = model(ids)
+    changed = ids.clone()
+    changed[:, 0] = (ids[:, 0] % 8) + 1  # another letter in the first position only
+    again, _ = model(changed)
+    assert state is None and logits.shape == (2, 6, 7)
+    assert torch.allclose(logits[:, 1:], again[:, 1:])
+    assert not torch.allclose(logits[:, 0], again[:, 0])
+    rows = layer_table(cfg, length=10)
+    assert rows[2][0] == "hidden (Dense, ReLU)"
+    assert sum(r[2] for r in rows) == count_parameters(model)
+
+
+def test_perchar_refuses_recurrent_options():
+    with pytest.raises(ValueError, match="no recurrent layer"):
+        ModelConfig(kind="perchar", cell="lstm")

@@ -4,6 +4,7 @@ for torch.load without weights_only=True, and every loading path runs with unpic
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,9 @@ def test_every_loading_path_runs_with_unpickling_trapped(
 
 @pytest.mark.parametrize("name", ["config.json", "vocab.json", "model.safetensors"])
 def test_run_files_are_json_and_safetensors_never_pickles(tiny_run: Path, name: str) -> None:
-    head = (tiny_run / name).read_bytes()[:2]
-    assert head[:1] != b"\x80"  # the pickle protocol opcode
-    assert head[:1] == b"{" or name.endswith(".safetensors")
+    data = (tiny_run / name).read_bytes()
+    if name.endswith(".safetensors"):  # 8 bytes of header length (which may begin 0x80), JSON
+        n = int.from_bytes(data[:8], "little")
+        assert 8 + n <= len(data) and json.loads(data[8 : 8 + n])
+    else:
+        assert data[:1] == b"{"  # JSON, not the pickle protocol opcode 0x80

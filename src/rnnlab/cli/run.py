@@ -15,8 +15,9 @@ import typer
 from rnnlab.cli import _progress as progress
 from rnnlab.cli._app import app, echo
 
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="seed (the assignment's) or char")]
 Opt = typer.Option
+TrainModel = Annotated[str | None, Opt("--model", "-m", help="seed, char or perchar (default: "
+                       "perchar for a cipher without memory, else char)")]  # fmt: skip
 
 
 @app.command()
@@ -33,9 +34,8 @@ def demo(
     progress.threads(threads)
     t0 = time.perf_counter()
     tiny = {"limit": 400, "epochs": 12, "batch_size": 32} if quick else {}
-    config = recipes.decipher_config(
-        cipher="caesar", key="3", target_accuracy=1.0, seed=seed, **tiny
-    )
+    config = recipes.decipher_config(cipher="caesar", key="3", model="char",  # the GRU, shown
+                                     target_accuracy=1.0, seed=seed, **tiny)  # fmt: skip
     out = runs.refuse_existing(out or Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S"))
     p = jobs.prepare(config)
     runs.prepare_dir(out)  # an unwritable --out fails before training starts
@@ -79,7 +79,7 @@ def train(
     key: Annotated[str | None, Opt(help="the cipher's key (see rnnlab encrypt --help)")] = None,
     corpus: Annotated[Path | None, Opt(help="UTF-8 text file (default: built-in corpus)")] = None,
     pairs: Annotated[tuple[Path, Path] | None, Opt(help="PLAIN CIPHER files, line by line")] = None,
-    model: ModelOpt = "char",
+    model: TrainModel = None,
     hidden: Annotated[int | None, Opt(help="recurrent units")] = None,
     embed: Annotated[int | None, Opt(help="embedding width (char)")] = None,
     cell: Annotated[str | None, Opt(help="gru, lstm or rnn (char)")] = None,
@@ -125,7 +125,7 @@ def train(
         del given["out"]
         config = recipes.decipher_config(model=model, max_len=max_len, seed=seed,
                                          device=progress.device(device), **given)  # fmt: skip
-        name = config.cipher.name if config.memory else model
+        name = config.cipher.name if config.memory else config.model.kind
         out = runs.refuse_existing(out or Path("runs") / time.strftime(f"{name}-%Y%m%d-%H%M%S"))
     rank, world = distributed.setup(config.training.device)
     say = echo if rank == 0 else (lambda *a, **k: None)

@@ -14,7 +14,6 @@ import typer
 
 from rnnlab.cli._app import app, echo, require_letters, text_pieces
 from rnnlab.cli._progress import threads as _threads
-from rnnlab.cli.run import ModelOpt
 from rnnlab.errors import InputError
 
 
@@ -151,16 +150,17 @@ def evaluate(
 
 @app.command()
 def summary(
-    model: ModelOpt = "seed",
+    model: Annotated[str, typer.Option("--model", "-m", help="seed, char or perchar")] = "seed",
     length: Annotated[int, typer.Option(help="input length for the shapes")] = 10,
     vocab: Annotated[int, typer.Option(help="output classes (Dense units)")] = 26,
     src_vocab: Annotated[int, typer.Option(help="input classes (char)")] = 27,
     hidden: Annotated[int | None, typer.Option(help="recurrent units")] = None,
 ) -> None:
     """A Keras-like layer table (output shapes, parameters) for a model type or a run folder."""
-    from rnnlab.nn.config import ModelConfig, layer_table
+    from rnnlab.nn.config import MODEL_KINDS, ModelConfig
+    from rnnlab.nn.summary import layer_table
 
-    if model in ("seed", "char"):
+    if model in MODEL_KINDS:
         if max(vocab, src_vocab, hidden or 0) > 1_000_000:
             raise InputError("summary takes sizes up to 1,000,000; give smaller --vocab/--hidden")
         extra = {"hidden": hidden} if hidden else {}

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from rnnlab.errors import InputError
 from rnnlab.text.letters import FAMILIES, VOCAB_SIZE
 
-MODEL_KINDS = ("seed", "char")
+MODEL_KINDS = ("seed", "char", "perchar")
 CELLS = ("gru", "lstm", "rnn")
 GATES = {"gru": 3, "lstm": 4, "rnn": 1}  # weight blocks per recurrent layer
 # what a run is: a decipherer of a known cipher, a character language model, a key-agnostic net
@@ -39,7 +39,8 @@ def _from_json(cls, d: object):
 
 @dataclass(frozen=True)
 class ModelConfig:
-    kind: str = "char"  # "seed": the assignment's model; "char": embedding + recurrent + linear
+    kind: str = "char"  # "seed": the assignment's model; "char": embedding + recurrent + linear;
+    # "perchar": embedding + one hidden layer + linear, each output from its own input alone
     src_vocab: int = 27  # input classes (padding id 0 included where `padding`)
     tgt_vocab: int = 27  # output classes
     hidden: int = 64  # recurrent units (per direction)
@@ -64,6 +65,10 @@ class ModelConfig:
             self.kind != "seed" or plain,
             "the seed model is one GRU layer; drop --cell/--layers or use char",
         )
+        _fail(
+            self.kind != "perchar" or plain,
+            "the perchar model has no recurrent layer; drop --cell/--layers or use char",
+        )
 
     def tensor_shapes(self) -> dict[str, tuple[int, ...]]:
         """Every weight's name and shape, as torch names them in models.build_model(self)."""
@@ -77,6 +82,9 @@ class ModelConfig:
                 "dense.weight": (V, H),
                 "dense.bias": (V,),
             }
+        if self.kind == "perchar":
+            return {"embed.weight": (self.src_vocab, self.embed), "hidden.weight": (H, self.embed),
+                    "hidden.bias": (H,), "out.weight": (V, H), "out.bias": (V,)}  # fmt: skip
         G, dirs = GATES[self.cell] * H, 2 if self.bidirectional else 1
         shapes: dict[str, tuple[int, ...]] = {"embed.weight": (self.src_vocab, self.embed)}
         for k in range(self.layers):
@@ -94,26 +102,6 @@ class ModelConfig:
     @classmethod
     def from_json(cls, d: object) -> ModelConfig:
         return _from_json(cls, d)
-
-
-def layer_table(cfg: ModelConfig, length: int) -> list[tuple[str, str, int]]:
-    """A Keras-like summary: (layer, output shape, parameters) rows for input length `length`,
-    counted from the weights' shapes, so even a huge model is summarised without building it."""
-    shapes = cfg.tensor_shapes()
-    n = lambda prefix: sum(math.prod(s) for k, s in shapes.items() if k.startswith(prefix))  # noqa: E731
-    h, v = cfg.hidden * (2 if cfg.bidirectional else 1), cfg.tgt_vocab
-    if cfg.kind == "seed":
-        return [("input (InputLayer)", f"(None, {length}, 1)", 0),
-                ("gru (GRU)", f"(None, {length}, {h})", n("gru.")),
-                ("time_distributed (Dense)", f"(None, {length}, {v})", n("dense.")),
-                ("activation (Softmax)", f"(None, {length}, {v})", 0)]  # fmt: skip
-    cell = cfg.cell.upper() if cfg.cell != "rnn" else "SimpleRNN"
-    both = " bidirectional" if cfg.bidirectional else ""
-    return [("input (InputLayer)", f"(None, {length})", 0),
-            ("embedding (Embedding)", f"(None, {length}, {cfg.embed})", n("embed.")),
-            (f"{cfg.cell} ({cell} x{cfg.layers}{both})", f"(None, {length}, {h})", n("rnn.")),
-            ("dense (Dense)", f"(None, {length}, {v})", n("out.")),
-            ("activation (Softmax)", f"(None, {length}, {v})", 0)]  # fmt: skip
 
 
 @dataclass(frozen=True)

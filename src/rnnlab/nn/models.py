@@ -1,7 +1,7 @@
-"""Every torch module rnnlab trains: `seed` (the assignment's model) and `char` (embedding,
+"""Every torch module rnnlab trains: `seed` (the assignment's model), `char` (embedding,
 recurrent layers, linear), which with its options is also the character language model (no
-padding) and the key-agnostic decipherer (bidirectional); and the architecture experiment's
-baselines, a model with no context and a 1-D CNN.
+padding) and the key-agnostic decipherer (bidirectional), and `perchar` (no context); and the
+architecture experiment's 1-D CNN.
 
 Every model maps ids (N, L) and an optional recurrent state to logits (N, L, V) and the new
 state, so the trainer, the truncated-BPTT driver and the decoder treat them alike. Not here:
@@ -61,11 +61,13 @@ class CharModel(nn.Module):
 
 class PerCharModel(nn.Module):
     """No context at all: Embedding(src_vocab, embed) -> Linear(hidden) -> ReLU ->
-    Linear(tgt_vocab), each output read from its own input alone (the architecture
-    experiment's baseline; it holds no state)."""
+    Linear(tgt_vocab), each output read from its own input alone (`--model perchar`, for the
+    ciphers whose letters depend on nothing around them, and the architecture experiment's
+    baseline; it holds no state)."""
 
     def __init__(self, src_vocab: int, tgt_vocab: int, embed: int, hidden: int) -> None:
         super().__init__()
+        self.cfg = ModelConfig("perchar", src_vocab, tgt_vocab, hidden, embed)
         self.embed = nn.Embedding(src_vocab, embed, padding_idx=0)
         self.hidden, self.out = nn.Linear(embed, hidden), nn.Linear(hidden, tgt_vocab)
 
@@ -109,6 +111,8 @@ def keras_init(gru: nn.GRU, dense: nn.Linear) -> None:
 
 def build_model(cfg: ModelConfig) -> nn.Module:
     """A freshly initialised module for `cfg`; its weights are named as cfg.tensor_shapes()."""
+    if cfg.kind == "perchar":
+        return PerCharModel(cfg.src_vocab, cfg.tgt_vocab, cfg.embed, cfg.hidden)
     return SeedModel(cfg) if cfg.kind == "seed" else CharModel(cfg)
 
 

@@ -31,6 +31,10 @@ RECIPES: dict[str, dict] = {
     # ours: a high learning rate on length-grouped batches, half the phrases also augmented
     "char": {"hidden": 32, "embed": 32, "lr": 5e-2, "batch_size": 256, "epochs": 30, "clip": 1.0,
              "augment": 0.1},  # fmt: skip
+    # no context, for ciphers whose letters depend on nothing around them (Caesar, affine...):
+    # the architecture experiment's settings (docs/experiments.md, section 4)
+    "perchar": {"hidden": 64, "embed": 32, "lr": 1e-2, "batch_size": 128, "epochs": 30,
+                "clip": 1.0, "augment": 0.1},  # fmt: skip
     # ciphers with memory, as streams (LSTMs run faster than GRUs on CPUs and learned these
     # sooner); autokey and the progressive cipher need the larger model
     "stream": _STREAM,
@@ -83,13 +87,22 @@ def wants_stream(stream: bool | None, cipher: str | None, key, pairs) -> bool:
     return make_cipher(cipher, key).name in MEMORY_CIPHERS
 
 
+def default_model(cipher: str | None, key: str | None, streaming: bool, given: dict) -> str:
+    """The model that held best on held-out text (docs/heldout.md): `perchar` for a cipher
+    given whose letters depend on nothing around them, `char` for the rest (a cipher with
+    memory, phrases of pairs files whose cipher is unknown, or a recurrent cell asked for)."""
+    if streaming or cipher is None or given.get("cell") is not None:
+        return "char"
+    return "char" if make_cipher(cipher, key).name in MEMORY_CIPHERS else "perchar"
+
+
 def decipher_config(
     *,
     cipher: str | None = None,
     key: str | None = None,
     corpus: str | None = None,
     pairs: tuple[str, str] | None = None,
-    model: str = "char",
+    model: str | None = None,
     stream: bool | None = None,
     max_len: int = 100,
     limit: int | None = None,
@@ -99,10 +112,11 @@ def decipher_config(
     its cipher (streams), overridden by every option given. The vocabularies' sizes in the model
     section are placeholders until the data is read (jobs.prepare)."""
     streaming = wants_stream(stream, cipher, key, pairs)
+    model = model or default_model(cipher, key, streaming, given)
     if streaming and model != "char":
         raise InputError("stream training uses the char model; drop --model, or train on --phrases")
-    if model not in ("seed", "char"):
-        raise InputError(f"unknown model {model!r}; use seed or char")
+    if model not in RECIPES or model.startswith(("stream", "lm", "keyless")):
+        raise InputError(f"unknown model {model!r}; use seed, char or perchar")
     name = make_cipher(cipher, key).name if cipher is not None else ""
     recipe = RECIPES.get(f"stream:{name}", RECIPES["stream"]) if streaming else RECIPES[model]
     if pairs is not None:  # pairs files hold no cipher to encipher augmented text with
