@@ -1,10 +1,14 @@
 """Deciphering throughput and memory: real characters per second and peak memory on a 10 MB
 text, through the library and through `rnnlab decipher -i FILE`.
 
-    python benchmarks/decipher.py [--model RUN] [--mb 10] [--repeats 3] [--threads 2]
+    python benchmarks/decipher.py [--quick] [--model NAME=RUN ...] [--mb 10] [--repeats 3]
+                                  [--threads 2]
 
-Without --model, trains the default `char` model on the built-in corpus first (a few seconds).
-Peak memory is the process's peak resident set size (VmHWM), the text included.
+Without --model, trains on the built-in corpus first, side by side, the two models `rnnlab
+train --cipher caesar` can give: `perchar` (the default; no context, so deciphered by one table
+lookup a character) and `char` (the GRU, run over phrases side by side). Peak memory is the
+process's peak resident set size (VmHWM), the text included. --quick: 0.2 MB, one repeat, two
+epochs of training (the test suite runs it).
 """
 
 from __future__ import annotations
@@ -33,11 +37,12 @@ def make_text(mb: float) -> str:
     return (base * (n // len(base) + 1))[:n]
 
 
-def train_default(folder: Path) -> Path:
-    out = folder / "run"
+def train_default(folder: Path, model: str, quick: bool) -> Path:
+    out = folder / model
+    more = ["--epochs", "2"] if quick else []
     subprocess.run([sys.executable, "-m", "rnnlab", "train", "--cipher", "caesar", "--key", "3",
-                    "--target-accuracy", "1.0", "--out", str(out)], check=True,
-                   capture_output=True)  # fmt: skip
+                    "--model", model, "--target-accuracy", "1.0", "--out", str(out), *more],
+                   check=True, capture_output=True)  # fmt: skip
     return out
 
 
@@ -82,33 +87,36 @@ def cli(run_dir: Path, path: Path, n_chars: int, repeats: int, threads: int | No
             "chars_per_s": median(rates), "peak_rss_mb": max(peaks)}  # fmt: skip
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--model", type=Path)
+    ap.add_argument("--model", action="append", default=[], help="NAME=RUN (repeatable)")
     ap.add_argument("--mb", type=float, default=10.0)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int)
-    a = ap.parse_args()
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args(argv)
+    if a.quick:
+        a.mb, a.repeats = 0.2, 1
     if a.threads:
         torch.set_num_threads(a.threads)
+    rows = []
     with tempfile.TemporaryDirectory() as d:
-        run_dir = a.model or train_default(Path(d))
+        given = {n: Path(r) for n, r in (m.split("=", 1) for m in a.model)}
+        models = given or {m: train_default(Path(d), m, a.quick) for m in ("perchar", "char")}
         text = make_text(a.mb)
         path = Path(d) / "cipher.txt"
         path.write_text(text, encoding="utf-8")
-        rows = [
-            library(run_dir, text, a.repeats),
-            cli(run_dir, path, len(text), a.repeats, a.threads),
-        ]
-    for r in rows:
-        r["M_chars_per_s"] = r["chars_per_s"] / 1e6
+        for name, run_dir in models.items():
+            for r in (library(run_dir, text, a.repeats),
+                      cli(run_dir, path, len(text), a.repeats, a.threads)):  # fmt: skip
+                rows.append({"model": name, **r, "M_chars_per_s": r["chars_per_s"] / 1e6})
     report(
         "decipher",
         rows,
-        ["path", "M_chars_per_s", "peak_rss_mb"],
-        {"mb": a.mb, "target_M_chars_per_s": 3.0},
+        ["model", "path", "M_chars_per_s", "peak_rss_mb"],
+        {"mb": a.mb, "quick": a.quick, "target_M_chars_per_s": 3.0},
     )
 
 

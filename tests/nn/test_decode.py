@@ -116,3 +116,49 @@ def test_folded_gru_gives_the_models_logits_and_state():
 
 def test_lone_surrogates_pass_through_like_any_unknown_character():
     assert _decipherer().decipher("DqG \ud800 wZr") == "AnD \ud800 tWo"
+
+
+def test_a_context_free_model_is_tabulated_and_gives_the_models_argmax_everywhere():
+    from rnnlab.nn.config import ModelConfig
+    from rnnlab.nn.models import build_model
+    from rnnlab.text.heldout import heldout_text
+
+    text = heldout_text(20_000)
+    src = Vocab.fit([text.lower()])
+    tgt = Vocab.fit([text.lower()])
+    torch.manual_seed(0)
+    model = build_model(
+        ModelConfig(kind="perchar", src_vocab=src.size, tgt_vocab=tgt.size, hidden=16, embed=8)
+    ).eval()
+    d = Decipherer(model, src, tgt, fold_case=True, batch_chars=4096)
+    assert d.lookup is not None
+    got, conf = d.decipher_with_confidence(text)
+    ids = torch.from_numpy(d.src.ids(np.array([ord(c) for c in text.lower()])))
+    with torch.no_grad():
+        prob, want = torch.softmax(model(ids[None])[0][0], -1).max(-1)
+    known = ids.numpy() > 0
+    got_ids = d.tgt.ids(np.array([ord(c) for c in got.lower()]))
+    assert np.array_equal(got_ids[known], want.numpy()[known])
+    assert np.allclose(conf[known], prob.numpy()[known], atol=1e-6)
+    s = d.stream()  # chunks of any size, the same text
+    parts = [s.feed(text[i : i + 777])[0] for i in range(0, len(text), 777)] + [s.close()[0]]
+    assert "".join(parts) == got
+
+
+def test_the_decipher_benchmark_quick_path_measures_both_models_side_by_side(capsys):
+    import importlib.util
+    import json
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "benchmarks" / "decipher.py"
+    sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location("decipher_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--quick", "--threads", "1"])
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("JSON "))
+    rows = json.loads(line[5:])["rows"]
+    assert [(r["model"], r["path"].split()[0]) for r in rows] == [
+        ("perchar", "library"), ("perchar", "CLI"), ("char", "library"), ("char", "CLI")]
+    assert all(r["chars_per_s"] > 0 and r["peak_rss_mb"] > 0 for r in rows)

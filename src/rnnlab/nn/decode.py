@@ -11,6 +11,8 @@ How a text is cut depends only on the text, never on how it arrives in chunks:
       segments are deciphered many at a time, batched by length.
   stream models  (ciphers with memory, trained with state carried across chunks)
       one segment: the whole text, its state carried from chunk to chunk.
+  context-free models  (`perchar`: each output read from its own input alone)
+      no segments: the model is run once on every input id, and a text is one table lookup.
 """
 
 from __future__ import annotations
@@ -147,6 +149,14 @@ class Decipherer:
         self.src, self.tgt = CharTable(src_vocab), CharTable(tgt_vocab)
         self.fold_case, self.memory, self.max_len = fold_case, memory, max_len
         self.batch_chars, self.device = batch_chars, device
+        self.lookup = self._tabulate() if getattr(model, "context_free", False) else None
+
+    def _tabulate(self) -> tuple[np.ndarray, np.ndarray]:
+        """A model whose every output depends on its own input alone, run once on each input id:
+        (predicted id, probability) per id, so deciphering is one table lookup a character."""
+        ids = torch.arange(len(self.src.to_cp))[None, :]  # (1, V): every id, padding included
+        pred, prob, _ = self._run(ids, confidence=True)
+        return pred[0], prob[0]
 
     @classmethod
     def from_run(cls, run, **kw) -> Decipherer:
@@ -272,6 +282,11 @@ class DecipherStream:
         return self._flush(final=True)
 
     def _flush(self, final: bool) -> tuple[str, np.ndarray]:
+        if self.d.lookup is not None:  # no context: any cut gives the same output
+            text, self.buf = self.buf, ""
+            pred, prob = self.d.lookup
+            out = self.d._translate(text, lambda ids, known: (pred[ids], prob[ids]), self.doubt)
+            return self._shown(out)
         bounds = segment_bounds(self.buf, self.d.max_len, final)
         if not bounds:
             return "", np.ones(0, dtype=np.float32)

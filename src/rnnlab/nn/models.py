@@ -65,6 +65,8 @@ class PerCharModel(nn.Module):
     ciphers whose letters depend on nothing around them, and the architecture experiment's
     baseline; it holds no state)."""
 
+    context_free = True  # each output a function of its own input: the decoder tabulates it
+
     def __init__(self, src_vocab: int, tgt_vocab: int, embed: int, hidden: int) -> None:
         super().__init__()
         self.cfg = ModelConfig("perchar", src_vocab, tgt_vocab, hidden, embed)
