@@ -243,3 +243,21 @@ def _fixed_margins(
         hspace=0.55,
         wspace=0.12 if sharey else 0.32,
     )
+
+
+def _training_curve_of_run(run: str) -> int:
+    """`python -m rnnlab.plots RUN`: draw RUN/training.png from RUN/history.csv (what `rnnlab
+    train` starts in a process of its own, so the figure does not hold up the run)."""
+    from rnnlab.nn.runfile import read_history
+
+    records = read_history(Path(run))
+    if records:
+        training_curve(Path(run) / "training.png", records)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_training_curve_of_run(sys.argv[1]))
+

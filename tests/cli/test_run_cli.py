@@ -73,6 +73,12 @@ def test_train_from_pairs_then_evaluate(tmp_path, capsys):
     assert cfg["data"]["pairs"] == [str(plain), str(ciph)] and vocab["fold_case"] is True
     assert main(argv) == 2  # the run exists: never overwritten
     assert "already holds a run" in capsys.readouterr().err
+    import time
+
+    deadline = time.monotonic() + 60  # the figure is drawn by a process of its own
+    while not (out / "training.png").is_file() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (out / "training.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize(

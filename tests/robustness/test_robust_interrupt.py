@@ -30,7 +30,7 @@ def train_argv(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
     corpus = tmp_path_factory.mktemp("corpus") / "corpus.txt"
     corpus.write_text(default_text()[:12_000], encoding="utf-8")
-    return ["train", "--cipher", "caesar", "--key", "3", "--corpus", str(corpus),
+    return ["train", "--cipher", "caesar", "--key", "3", "--model", "char", "--corpus", str(corpus),
             "--hidden", "8", "--embed", "8", "--epochs", str(EPOCHS), "--batch-size", "8",
             "--seed", "1", "--threads", "1", "--device", "cpu"]  # fmt: skip
 

@@ -84,3 +84,24 @@ def test_encode_pairs_pads_and_folds_case() -> None:
         encode_pairs(pairs, src_vocab, tgt_vocab, fold_case=False)
     with pytest.raises(DataError, match="pair 0"):
         encode_pairs([("ab", "abc")], src_vocab, tgt_vocab, fold_case=True)
+
+
+def test_encode_pairs_in_one_lookup_equals_pair_by_pair_and_names_a_later_pair() -> None:
+    texts = ["And two", "", "one", "The Quick brown fox.", "x"]
+    pairs = make_pairs(texts, Caesar(3))
+    src_vocab = Vocab.fit(fold(c) for c, _ in pairs)
+    tgt_vocab = Vocab.fit(fold(p) for _, p in pairs)
+    data = encode_pairs(pairs, src_vocab, tgt_vocab, fold_case=True)
+    for i, (c, p) in enumerate(pairs):
+        assert data.lengths[i] == len(c)
+        assert src_vocab.decode(data.src[i, : len(c)]) == fold(c)
+        assert tgt_vocab.decode(data.tgt[i, : len(p)]) == fold(p)
+    assert encode_pairs([], src_vocab, tgt_vocab, fold_case=True).src.shape[0] == 0
+    with pytest.raises(InputError, match=r"^pair 2: character '!'"):
+        encode_pairs([*pairs[:2], ("rqh!", "one!")], src_vocab, tgt_vocab, fold_case=True)
+
+
+def test_case_follows_on_many_pairs_and_other_scripts() -> None:
+    assert case_follows([("Σας", "Σας"), ("ΑΒ", "ΓΔ"), ("", "")])
+    assert not case_follows([("ab", "ab"), ("αΒ", "αβ")])
+    assert case_follows([])

@@ -135,7 +135,7 @@ def train(
     signals: list[int] = []
     try:
         job = lambda cb, stop: jobs.train_run(
-            config, out, cb, stop, resume=resume is not None, prepared=p
+            config, out, cb, stop, resume=resume is not None, prepared=p, figure_later=True
         )  # noqa: E731
         res = progress.with_progress(job, signals, show=rank == 0)
     finally:
@@ -146,4 +146,4 @@ def train(
     say(f"Done ({res.history.stopped}): {res.parameters:,} parameters, "
         f"{res.history.train_seconds:.1f} s of training{';' if how else ','} validation character "
         f"accuracy {res.val_accuracy:.4%}{test}{how}")  # fmt: skip
-    say(f"Saved to {out}/")
+    say(f"Saved to {out}/ (training.png follows, drawn by a process of its own)")

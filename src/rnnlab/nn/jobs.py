@@ -92,11 +92,14 @@ def train_run(
     *,
     resume: bool = False,
     prepared: Prepared | None = None,
+    figure_later: bool = False,
 ) -> TrainResult:
     """Train the run of `config`, saving it to `out` at every epoch's end and at the end.
 
     With resume=True, `out` must hold a run saved with its optimizer state; training continues
-    from the saved position and, with the same options, ends at the same weights.
+    from the saved position and, with the same options, ends at the same weights. With
+    figure_later, training.png is drawn by a process of its own, started as the run is saved
+    (about a second later; matplotlib is not imported here).
     """
     t0 = time.perf_counter()
     p = prepared or prepare(config)
@@ -125,7 +128,9 @@ def train_run(
     if writes:
         done = history.stopped != "interrupted"
         _save(out, p, model, records, optimizer, None if done else (history.epoch, history.step))
-        if records:
+        if records and figure_later:
+            _draw_later(out)
+        elif records:
             from rnnlab.plots import training_curve
 
             training_curve(out / "training.png", records)
@@ -134,6 +139,17 @@ def train_run(
     val_acc = records[-1]["val_char_accuracy"] if records else float("nan")
     elapsed = time.perf_counter() - t0
     return TrainResult(out, model, history, val_acc, test_acc, count_parameters(model), elapsed, p)
+
+
+def _draw_later(out: Path) -> None:
+    """Start `python -m rnnlab.plots OUT` detached: it draws OUT/training.png from history.csv
+    (atomically) after this process has moved on or ended."""
+    import subprocess
+    import sys
+
+    subprocess.Popen([sys.executable, "-m", "rnnlab.plots", str(out)], start_new_session=True,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)  # fmt: skip
 
 
 def _save(out: Path, p: Prepared, model, records, optimizer, position) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnlab.errors import DataError, InputError
+from rnnlab.text._codepoints import code_points
 from rnnlab.text._files import read_utf8
 from rnnlab.text.ciphers import Cipher
 from rnnlab.text.vocab import Vocab, pad
@@ -71,13 +72,21 @@ def _cased(ch: str) -> int:
     return 1 if ch.isupper() else -1 if ch.islower() else 0
 
 
+def _case_classes(codes: np.ndarray) -> np.ndarray:
+    """_cased of every code point in `codes`, (n,) int8, each distinct character asked once."""
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    return np.array([_cased(chr(u)) for u in uniq], dtype=np.int8)[inverse.reshape(-1)]
+
+
 def case_follows(pairs: Sequence[tuple[str, str]]) -> bool:
     """True when, at every position where either the cipher or the plain character has a case,
     both have the same case. Then the model can work on folded (lowercase) text and the case of
     its output can be restored from its input, as the decoder does."""
-    return all(
-        _cased(a) == _cased(b) for c, p in pairs for a, b in zip(c, p, strict=False) if a != b
-    )
+    n = [min(len(c), len(p)) for c, p in pairs]
+    a = code_points("".join(c[:k] for (c, _), k in zip(pairs, n)))
+    b = code_points("".join(p[:k] for (_, p), k in zip(pairs, n)))
+    differ = a != b
+    return bool(np.array_equal(_case_classes(a[differ]), _case_classes(b[differ])))
 
 
 def fold(text: str) -> str:
@@ -104,19 +113,25 @@ def encode_pairs(
     """Encode (cipher, plain) pairs, folded to lowercase first when `fold_case`, padded to the
     longest pair. InputError naming the pair for a character a vocabulary lacks; DataError for a
     pair whose two sides differ in length."""
-    src, tgt = [], []
     for i, (c, p) in enumerate(pairs):
         if len(c) != len(p):
             raise DataError(
                 f"pair {i}: cipher has {len(c)} characters but plain has {len(p)}; "
                 "a pair must have equal lengths"
             )
-        if fold_case:
-            c, p = fold(c), fold(p)
-        try:
-            src.append(src_vocab.encode(c))
-            tgt.append(tgt_vocab.encode(p))
-        except InputError as e:
-            raise InputError(f"pair {i}: {e}") from None
-    lengths = np.array([len(s) for s in src], dtype=np.int64)
+    side = (lambda t: fold(t)) if fold_case else (lambda t: t)  # noqa: E731
+    lengths = np.array([len(c) for c, _ in pairs], dtype=np.int64)
+    cuts = np.cumsum(lengths)[:-1]
+    if not len(lengths):
+        return PairData(src=pad([]), tgt=pad([]), lengths=lengths)
+    try:  # every pair in one lookup per side; the pair at fault named when one fails
+        src = np.split(src_vocab.encode("".join(side(c) for c, _ in pairs)), cuts)
+        tgt = np.split(tgt_vocab.encode("".join(side(p) for _, p in pairs)), cuts)
+    except InputError:
+        for i, (c, p) in enumerate(pairs):
+            try:
+                src_vocab.encode(side(c)), tgt_vocab.encode(side(p))
+            except InputError as e:
+                raise InputError(f"pair {i}: {e}") from None
+        raise
     return PairData(src=pad(src), tgt=pad(tgt), lengths=lengths)
