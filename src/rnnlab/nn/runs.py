@@ -19,6 +19,7 @@ from torch import nn
 from rnnlab.errors import InputError, ModelFileError, TrainingError
 from rnnlab.fileio import atomic_write_bytes, atomic_write_csv, atomic_write_json
 from rnnlab.nn import runfile
+from rnnlab.nn.adam import Adam
 from rnnlab.nn.config import RunConfig
 from rnnlab.nn.models import build_model
 from rnnlab.nn.runfile import CONFIG, FORMAT, FORMAT_VERSION, OPTIMIZER, STATE, VOCAB, WEIGHTS
@@ -141,7 +142,7 @@ def _read_vocabs(path: Path, stored: runfile.Stored) -> Vocabs:
     return Vocabs(src, tgt, fold, max_len)
 
 
-def save_resume_state(path: Path, optimizer: torch.optim.Optimizer, epoch: int, step: int) -> None:
+def save_resume_state(path: Path, optimizer: Adam, epoch: int, step: int) -> None:
     """Everything a resume needs in one file, so that it is always consistent whatever happens
     between the writes of a checkpoint: the parameters as the optimizer holds them, its tensors,
     and the position (epoch, step) in the header's metadata. state.json repeats the position."""
@@ -163,7 +164,7 @@ def save_resume_state(path: Path, optimizer: torch.optim.Optimizer, epoch: int, 
     atomic_write_json(path / STATE, position)
 
 
-def load_resume_state(path: Path, optimizer: torch.optim.Optimizer) -> tuple[int, int]:
+def load_resume_state(path: Path, optimizer: Adam) -> tuple[int, int]:
     """Restore the parameters and optimizer saved by save_resume_state (into the tensors that
     `optimizer` updates, so its model too); returns (epoch, step)."""
     path = Path(path)
@@ -200,7 +201,7 @@ def load_resume_state(path: Path, optimizer: torch.optim.Optimizer) -> tuple[int
         ) from None
 
 
-def _params(optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
+def _params(optimizer: Adam) -> list[torch.Tensor]:
     return [p for g in optimizer.param_groups for p in g["params"]]
 
 

@@ -18,6 +18,7 @@ from rnnlab.errors import InputError
 from rnnlab.exact import interop
 from rnnlab.exact.bptt import Network, schedule
 from rnnlab.exact.cells import Params
+from rnnlab.nn.adam import Adam
 
 State = torch.Tensor | tuple[torch.Tensor, ...] | None  # nn.RNN/GRU: h; nn.LSTM: (h, c)
 Model = Callable[[torch.Tensor, State], tuple[torch.Tensor, State]]  # (B, t, D) -> (B, t, ...)
@@ -121,7 +122,7 @@ def tbptt(
     inputs: torch.Tensor,
     targets: torch.Tensor,
     loss_fn: LossFn,
-    optimizer: torch.optim.Optimizer | None,
+    optimizer: Adam | None,
     k1: int,
     k2: int,
     state: State = None,

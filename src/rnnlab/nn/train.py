@@ -21,6 +21,7 @@ from torch import nn
 
 from rnnlab.errors import TrainingError
 from rnnlab.nn import distributed
+from rnnlab.nn.adam import Adam
 from rnnlab.nn.config import TrainOptions
 from rnnlab.nn.data import IGNORE, Piece, TrainData
 from rnnlab.nn.schedule import rates
@@ -65,11 +66,12 @@ def cross_entropy(logits: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=IGNORE)
 
 
-def make_optimizer(model: nn.Module, opts: TrainOptions) -> torch.optim.Optimizer:
-    """Adam, or AdamW (decoupled weight decay) when opts.weight_decay is set."""
+def make_optimizer(model: nn.Module, opts: TrainOptions) -> Adam:
+    """Adam, or AdamW (decoupled weight decay) when opts.weight_decay is set: torch.optim's
+    update, without the second that making a torch.optim optimizer first costs (adam.py)."""
     if opts.weight_decay:
-        return torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
-    return torch.optim.Adam(model.parameters(), lr=opts.lr)
+        return Adam(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay, decoupled=True)
+    return Adam(model.parameters(), lr=opts.lr)
 
 
 def keep_rows(state: State, keep: torch.Tensor | None) -> State:
@@ -128,7 +130,7 @@ def fit(
     callback: Callable[[Event], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     *,
-    optimizer: torch.optim.Optimizer | None = None,
+    optimizer: Adam | None = None,
     start: tuple[int, int] = (0, 0),
     prior: list[dict] | None = None,
 ) -> History:
