@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int)
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args(argv)
+    if bad := [m for m in a.model if "=" not in m]:
+        ap.error(f"--model takes NAME=RUN, e.g. --model perchar={bad[0]}")
     if a.quick:
         a.mb, a.repeats = 0.2, 1
     if a.threads:

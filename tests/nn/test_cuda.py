@@ -13,8 +13,8 @@ pytestmark = [
 def test_training_and_deciphering_on_cuda_match_the_cpu_closely():
     results = {}
     for device in ("cpu", "cuda"):
-        config = recipes.decipher_config(cipher="caesar", key="3", limit=400, epochs=3,
-                                         batch_size=32, device=device)  # fmt: skip
+        config = recipes.decipher_config(model="char", cipher="caesar", key="3", limit=400,
+                                         epochs=3, batch_size=32, device=device)  # fmt: skip
         results[device] = jobs.train_run(config, None)
     assert results["cuda"].val_accuracy > 0.95
     assert abs(results["cuda"].val_accuracy - results["cpu"].val_accuracy) < 0.05

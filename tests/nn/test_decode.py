@@ -162,3 +162,16 @@ def test_the_decipher_benchmark_quick_path_measures_both_models_side_by_side(cap
     assert [(r["model"], r["path"].split()[0]) for r in rows] == [
         ("perchar", "library"), ("perchar", "CLI"), ("char", "library"), ("char", "CLI")]
     assert all(r["chars_per_s"] > 0 and r["peak_rss_mb"] > 0 for r in rows)
+
+
+def test_a_context_free_stream_folds_a_final_sigma_as_the_whole_text_does():
+    from rnnlab.nn.models import PerCharModel
+
+    src = tgt = Vocab.fit(["οδοσας οδος"])
+    torch.manual_seed(0)
+    d = Decipherer(PerCharModel(src.size, tgt.size, 4, 8).eval(), src, tgt, fold_case=True,
+                   batch_chars=4)  # fmt: skip
+    text = "ΟΔΟΣΑ ΟΔΟΣ ΟΔΟΣΑΣ " * 3
+    s = d.stream()
+    parts = [s.feed(text[i : i + 4])[0] for i in range(0, len(text), 4)] + [s.close()[0]]
+    assert "".join(parts) == d.decipher(text)

@@ -16,8 +16,8 @@ WORKER = textwrap.dedent(
     torch.set_num_threads(1)
     rank, world = distributed.setup("cpu")
     assert world == 2
-    config = recipes.decipher_config(cipher="caesar", key="3", limit=160, hidden=8, embed=4,
-                                     epochs=2, batch_size=8)
+    config = recipes.decipher_config(model="char", cipher="caesar", key="3", limit=160, hidden=8,
+                                     embed=4, epochs=2, batch_size=8)
     p = jobs.prepare(config)
     torch.manual_seed(100 + rank)  # different starting weights: DDP must make them agree
     model = build_model(p.config.model)

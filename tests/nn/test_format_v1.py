@@ -26,7 +26,7 @@ def _v1_decipherer(path: Path, stream: bool) -> torch.nn.Module:
     """A run folder laid out exactly as rnnlab 0.1.0 wrote it."""
     src = tgt = Vocab.fit(["abcdefghijklmnopqrstuvwxyz .,"])
     cipher, key = ("vigenere", "ab") if stream else ("caesar", "3")
-    config = recipes.decipher_config(cipher=cipher, key=key, hidden=8, embed=4)
+    config = recipes.decipher_config(model="char", cipher=cipher, key=key, hidden=8, embed=4)
     config = replace(config, model=replace(config.model, src_vocab=src.size, tgt_vocab=tgt.size))
     torch.manual_seed(0)
     model = build_model(config.model).eval()

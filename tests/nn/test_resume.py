@@ -36,7 +36,7 @@ def _interrupted_then_resumed(config, tmp_path, stop_after: int):
 
 
 def test_a_resume_counts_the_patience_from_before_the_interruption(tmp_path) -> None:
-    config = recipes.decipher_config(cipher="caesar", key="3", limit=240, hidden=16,
+    config = recipes.decipher_config(model="char", cipher="caesar", key="3", limit=240, hidden=16,
                                      batch_size=32, epochs=8, target_accuracy=0.3, patience=3,
                                      eval_every=2)  # fmt: skip
     whole, resumed = _interrupted_then_resumed(config, tmp_path, stop_after=7)
@@ -64,8 +64,8 @@ def test_a_run_whose_data_changed_refuses_to_resume(tmp_path) -> None:
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(default_text()[:12_000], encoding="utf-8")
-    config = recipes.decipher_config(cipher="caesar", key="3", corpus=str(corpus), hidden=4,
-                                     epochs=3, batch_size=8)  # fmt: skip
+    config = recipes.decipher_config(model="char", cipher="caesar", key="3", corpus=str(corpus),
+                                     hidden=4, epochs=3, batch_size=8)  # fmt: skip
     jobs.train_run(config, tmp_path / "r", should_stop=lambda: True)
     corpus.write_text(default_text()[:12_000] + " Zwölf Boxkämpfer jagen Viktor.", encoding="utf-8")
     with pytest.raises(ModelFileError, match="changed since it was interrupted"):
@@ -73,7 +73,8 @@ def test_a_run_whose_data_changed_refuses_to_resume(tmp_path) -> None:
 
 
 def test_resume_refuses_options_it_would_ignore(tmp_path, capsys) -> None:
-    config = recipes.decipher_config(cipher="caesar", key="3", limit=240, hidden=4, epochs=2)
+    config = recipes.decipher_config(model="char", cipher="caesar", key="3", limit=240, hidden=4,
+                                     epochs=2)  # fmt: skip
     jobs.train_run(config, tmp_path / "r", should_stop=lambda: True)
     assert main(["train", "--resume", str(tmp_path / "r"), "--epochs", "9", "--lr", "0.1"]) == 2
     assert "--resume goes on as" in capsys.readouterr().err

@@ -126,3 +126,21 @@ def test_a_failed_write_leaves_the_previous_file_intact(run_dir, monkeypatch):
         fio.atomic_write_bytes(path / "model.safetensors", b"half")
     assert (path / "model.safetensors").read_bytes() == before
     assert [p.name for p in path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize(
+    "given, kind",
+    [
+        ({"cipher": "caesar", "key": "3"}, "perchar"),
+        ({"cipher": "substitution", "key": "ZEBRAS"}, "perchar"),
+        ({"cipher": "caesar", "key": "3", "cell": "lstm"}, "char"),
+        ({"cipher": "caesar", "key": "3", "layers": 2}, "char"),
+        ({"cipher": "caesar", "key": "3", "bidirectional": True}, "char"),
+        ({"cipher": "vigenere", "key": "LEMON"}, "char"),
+        ({"cipher": "vigenere", "key": "LEMON", "stream": False}, "char"),
+        ({"pairs": ("p.txt", "c.txt")}, "char"),
+        ({"cipher": "caesar", "key": "3", "model": "seed"}, "seed"),
+    ],
+)
+def test_the_default_model_has_no_context_only_for_a_cipher_without_memory(given, kind):
+    assert recipes.decipher_config(**given).model.kind == kind

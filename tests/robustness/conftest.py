@@ -24,7 +24,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from rnnlab.text.vocab import Vocab
 
     src = tgt = Vocab.fit([LETTERS + " .,!?'"])
-    config = recipes.decipher_config(cipher="caesar", key="3", hidden=4, embed=2)
+    config = recipes.decipher_config(model="char", cipher="caesar", key="3", hidden=4, embed=2)
     config = replace(config, model=replace(config.model, src_vocab=src.size, tgt_vocab=tgt.size))
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("runs") / "tiny"

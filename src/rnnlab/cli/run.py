@@ -146,4 +146,4 @@ def train(
     say(f"Done ({res.history.stopped}): {res.parameters:,} parameters, "
         f"{res.history.train_seconds:.1f} s of training{';' if how else ','} validation character "
         f"accuracy {res.val_accuracy:.4%}{test}{how}")  # fmt: skip
-    say(f"Saved to {out}/ (training.png follows, drawn by a process of its own)")
+    say(f"Saved to {out}/" + (" (training.png follows)" if res.history.records else ""))

@@ -282,8 +282,10 @@ class DecipherStream:
         return self._flush(final=True)
 
     def _flush(self, final: bool) -> tuple[str, np.ndarray]:
-        if self.d.lookup is not None:  # no context: any cut gives the same output
-            text, self.buf = self.buf, ""
+        if self.d.lookup is not None:  # no context: cut after the last whitespace, where
+            # folding (str.lower's final sigma) cannot depend on what comes after
+            cut = len(self.buf) if final else max(self.buf.rfind(" "), self.buf.rfind("\n")) + 1
+            text, self.buf = self.buf[:cut], self.buf[cut:]
             pred, prob = self.d.lookup
             out = self.d._translate(text, lambda ids, known: (pred[ids], prob[ids]), self.doubt)
             return self._shown(out)

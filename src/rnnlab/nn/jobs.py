@@ -147,9 +147,13 @@ def _draw_later(out: Path) -> None:
     import subprocess
     import sys
 
-    subprocess.Popen([sys.executable, "-m", "rnnlab.plots", str(out)], start_new_session=True,
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL)  # fmt: skip
+    _DRAWING.append(subprocess.Popen(
+        [sys.executable, "-m", "rnnlab.plots", str(out)], start_new_session=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    ))  # fmt: skip
+
+
+_DRAWING: list = []  # the figure processes started, held so that none is dropped while running
 
 
 def _save(out: Path, p: Prepared, model, records, optimizer, position) -> None:

@@ -90,8 +90,9 @@ def wants_stream(stream: bool | None, cipher: str | None, key, pairs) -> bool:
 def default_model(cipher: str | None, key: str | None, streaming: bool, given: dict) -> str:
     """The model that held best on held-out text (docs/heldout.md): `perchar` for a cipher
     given whose letters depend on nothing around them, `char` for the rest (a cipher with
-    memory, phrases of pairs files whose cipher is unknown, or a recurrent cell asked for)."""
-    if streaming or cipher is None or given.get("cell") is not None:
+    memory, phrases of pairs files whose cipher is unknown, or a recurrent layer asked for)."""
+    recurrent = any(given.get(k) not in (None, False) for k in ("cell", "layers", "bidirectional"))
+    if streaming or cipher is None or recurrent:
         return "char"
     return "char" if make_cipher(cipher, key).name in MEMORY_CIPHERS else "perchar"
 

@@ -107,31 +107,37 @@ class PairData:
     lengths: np.ndarray  # (N,) int64 characters in each pair before padding
 
 
-def encode_pairs(
-    pairs: Sequence[tuple[str, str]], src_vocab: Vocab, tgt_vocab: Vocab, fold_case: bool
-) -> PairData:
-    """Encode (cipher, plain) pairs, folded to lowercase first when `fold_case`, padded to the
-    longest pair. InputError naming the pair for a character a vocabulary lacks; DataError for a
-    pair whose two sides differ in length."""
+def _first_fault(pairs, src_vocab: Vocab, tgt_vocab: Vocab, side) -> None:
+    """Raise, pair by pair in order, the error of the first pair at fault."""
     for i, (c, p) in enumerate(pairs):
         if len(c) != len(p):
             raise DataError(
                 f"pair {i}: cipher has {len(c)} characters but plain has {len(p)}; "
                 "a pair must have equal lengths"
             )
-    side = (lambda t: fold(t)) if fold_case else (lambda t: t)  # noqa: E731
+        try:
+            src_vocab.encode(side(c)), tgt_vocab.encode(side(p))
+        except InputError as e:
+            raise InputError(f"pair {i}: {e}") from None
+
+
+def encode_pairs(
+    pairs: Sequence[tuple[str, str]], src_vocab: Vocab, tgt_vocab: Vocab, fold_case: bool
+) -> PairData:
+    """Encode (cipher, plain) pairs, folded to lowercase first when `fold_case`, padded to the
+    longest pair. InputError naming the pair for a character a vocabulary lacks; DataError for a
+    pair whose two sides differ in length."""
+    side = fold if fold_case else (lambda t: t)
     lengths = np.array([len(c) for c, _ in pairs], dtype=np.int64)
-    cuts = np.cumsum(lengths)[:-1]
-    if not len(lengths):
+    if not len(pairs):
         return PairData(src=pad([]), tgt=pad([]), lengths=lengths)
-    try:  # every pair in one lookup per side; the pair at fault named when one fails
+    try:  # every pair in one lookup per side
+        if any(len(c) != len(p) for c, p in pairs):
+            raise DataError("lengths differ")
+        cuts = np.cumsum(lengths)[:-1]
         src = np.split(src_vocab.encode("".join(side(c) for c, _ in pairs)), cuts)
         tgt = np.split(tgt_vocab.encode("".join(side(p) for _, p in pairs)), cuts)
-    except InputError:
-        for i, (c, p) in enumerate(pairs):
-            try:
-                src_vocab.encode(side(c)), tgt_vocab.encode(side(p))
-            except InputError as e:
-                raise InputError(f"pair {i}: {e}") from None
+    except (DataError, InputError):
+        _first_fault(pairs, src_vocab, tgt_vocab, side)
         raise
     return PairData(src=pad(src), tgt=pad(tgt), lengths=lengths)
