@@ -78,6 +78,8 @@ def test_resume_refuses_options_it_would_ignore(tmp_path, capsys) -> None:
     jobs.train_run(config, tmp_path / "r", should_stop=lambda: True)
     assert main(["train", "--resume", str(tmp_path / "r"), "--epochs", "9", "--lr", "0.1"]) == 2
     assert "--resume goes on as" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path / "r"), "--model", "perchar"]) == 2
+    assert "drop --model" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,7 @@ def train(
 
     progress.threads(threads)
     given = dict(cipher=cipher, key=key, corpus=corpus, pairs=pairs, hidden=hidden, embed=embed,
-                 cell=cell, epochs=epochs, batch_size=batch_size, lr=lr, clip=clip,
+                 model=model, cell=cell, epochs=epochs, batch_size=batch_size, lr=lr, clip=clip,
                  weight_decay=weight_decay, target_accuracy=target_accuracy, eval_every=eval_every,
                  stream=stream, k1=k1, k2=k2, augment=augment, offset=offset, out=out)  # fmt: skip
     if resume is not None:
@@ -122,7 +122,7 @@ def train(
     else:
         files = tuple(str(f.resolve()) for f in pairs) if pairs else None
         given |= {"corpus": str(corpus.resolve()) if corpus else None, "pairs": files}
-        del given["out"]
+        del given["out"], given["model"]
         config = recipes.decipher_config(model=model, max_len=max_len, seed=seed,
                                          device=progress.device(device), **given)  # fmt: skip
         name = config.cipher.name if config.memory else config.model.kind
