@@ -260,4 +260,3 @@ if __name__ == "__main__":
     import sys
 
     raise SystemExit(_training_curve_of_run(sys.argv[1]))
-

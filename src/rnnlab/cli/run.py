@@ -122,8 +122,8 @@ def train(
     else:
         files = tuple(str(f.resolve()) for f in pairs) if pairs else None
         given |= {"corpus": str(corpus.resolve()) if corpus else None, "pairs": files}
-        del given["out"], given["model"]
-        config = recipes.decipher_config(model=model, max_len=max_len, seed=seed,
+        del given["out"]
+        config = recipes.decipher_config(max_len=max_len, seed=seed,
                                          device=progress.device(device), **given)  # fmt: skip
         name = config.cipher.name if config.memory else config.model.kind
         out = runs.refuse_existing(out or Path("runs") / time.strftime(f"{name}-%Y%m%d-%H%M%S"))

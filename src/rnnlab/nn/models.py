@@ -69,7 +69,6 @@ class PerCharModel(nn.Module):
 
     def __init__(self, src_vocab: int, tgt_vocab: int, embed: int, hidden: int) -> None:
         super().__init__()
-        self.cfg = ModelConfig("perchar", src_vocab, tgt_vocab, hidden, embed)
         self.embed = nn.Embedding(src_vocab, embed, padding_idx=0)
         self.hidden, self.out = nn.Linear(embed, hidden), nn.Linear(hidden, tgt_vocab)
 

@@ -7,7 +7,14 @@ from __future__ import annotations
 from dataclasses import fields
 
 from rnnlab.errors import InputError
-from rnnlab.nn.config import CipherConfig, DataConfig, ModelConfig, RunConfig, TrainOptions
+from rnnlab.nn.config import (
+    MODEL_KINDS,
+    CipherConfig,
+    DataConfig,
+    ModelConfig,
+    RunConfig,
+    TrainOptions,
+)
 from rnnlab.text.ciphers import make_cipher
 from rnnlab.text.letters import VOCAB_SIZE
 
@@ -116,7 +123,7 @@ def decipher_config(
     model = model or default_model(cipher, key, streaming, given)
     if streaming and model != "char":
         raise InputError("stream training uses the char model; drop --model, or train on --phrases")
-    if model not in RECIPES or model.startswith(("stream", "lm", "keyless")):
+    if model not in MODEL_KINDS:
         raise InputError(f"unknown model {model!r}; use seed, char or perchar")
     name = make_cipher(cipher, key).name if cipher is not None else ""
     recipe = RECIPES.get(f"stream:{name}", RECIPES["stream"]) if streaming else RECIPES[model]
