@@ -94,24 +94,30 @@ def test_streamed_output_equals_whole_text_output(memory, chunk):
     assert len(whole) == len(text)
 
 
-def test_folded_gru_gives_the_models_logits_and_state():
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_the_folded_cell_gives_the_models_logits_and_state(cell):
     from rnnlab.nn.config import ModelConfig
-    from rnnlab.nn.decode import FoldedGRU
+    from rnnlab.nn.folded import FoldedGRU, FoldedLSTM, folded
     from rnnlab.nn.models import build_model
 
     torch.manual_seed(0)
-    model = build_model(
-        ModelConfig(kind="char", src_vocab=12, tgt_vocab=9, hidden=7, embed=5)
-    ).eval()
+    cfg = ModelConfig(kind="char", src_vocab=12, tgt_vocab=9, hidden=7, embed=5, cell=cell)
+    model = build_model(cfg).eval()
+    with torch.no_grad():  # biases away from zero, so a misplaced one shows
+        for p in model.parameters():
+            p.add_(0.3 * torch.randn_like(p))
     ids = torch.randint(0, 12, (4, 11))
-    folded = FoldedGRU(model)
+    fast = folded(model)
+    assert isinstance(fast, {"gru": FoldedGRU, "lstm": FoldedLSTM}[cell])
     with torch.no_grad():
-        want, h_want = model(ids)
-        got, h_got = folded(ids)
+        want, s_want = model(ids)
+        got, s_got = fast(ids)
         want2, _ = model(ids[:, 6:], model(ids[:, :6])[1])
-        got2, _ = folded(ids[:, 6:], folded(ids[:, :6])[1])
-    assert torch.allclose(got, want, atol=1e-5) and torch.allclose(h_got, h_want, atol=1e-5)
-    assert torch.allclose(got2, want2, atol=1e-5)
+        got2, _ = fast(ids[:, 6:], fast(ids[:, :6])[1])
+    assert torch.allclose(got, want, atol=1e-5) and torch.allclose(got2, want2, atol=1e-5)
+    for a, b in zip(*((s,) if cell == "gru" else s for s in (s_got, s_want))):
+        assert torch.allclose(a, b, atol=1e-5)
+    assert folded(build_model(ModelConfig(kind="char", layers=2))).__class__.__name__ == "CharModel"
 
 
 def test_lone_surrogates_pass_through_like_any_unknown_character():

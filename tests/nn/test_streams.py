@@ -3,7 +3,9 @@ deciphered and evaluated end to end through the command line."""
 
 from __future__ import annotations
 
+import json
 import re
+import string
 
 import numpy as np
 import pytest
@@ -26,7 +28,7 @@ from rnnlab.text.pairs import fold
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    return default_text()[:24_000]
+    return default_text()[:30_000]
 
 
 def tiny(corpus, cipher: str, key: str, **given):
@@ -139,7 +141,41 @@ def test_the_recipe_gives_memory_ciphers_an_lstm_and_takes_overrides():
     config = recipes.decipher_config(cipher="autokey", key="K", hidden=64, k1=25, k2=50)
     assert config.model.cell == "lstm" and config.model.hidden == 64
     t = config.training
-    assert (t.k1, t.k2, t.epochs, t.augment) == (25, 50, 80, 0.1) and config.memory
+    assert (t.k1, t.k2, t.epochs, t.augment) == (25, 50, 80, 0.0) and config.memory
+    assert config.data.letters and t.noise == 0.3  # the letters alone: nothing to augment
+    every = recipes.decipher_config(cipher="autokey", key="K", letters=False)
+    assert not every.data.letters and (every.training.augment, every.training.noise) == (0.1, 0.02)
+    assert recipes.decipher_config(cipher="autokey", key="K", noise=0.1).training.noise == 0.1
+    with pytest.raises(ValueError, match="--letters applies to stream training"):
+        recipes.decipher_config(cipher="vigenere", key="K", letters=True, stream=False)
+
+
+def test_a_letters_stream_reads_the_letters_alone_whatever_the_augmentation(text):
+    from rnnlab.text.augment import CHARS
+
+    data = stream_dataset(text, Vigenere("LEMON"), extra=CHARS, letters=True, fractions=(0.8, 0.1))
+    assert set(data.train_text + data.val_text + data.test_text) <= set(string.ascii_letters)
+    assert set(data.src_vocab.chars) == set(data.tgt_vocab.chars) == set(string.ascii_lowercase)
+    opts = TrainOptions(batch_size=4, augment=0.3, noise=0.05, k1=50, k2=50)
+    src, tgt, starts = data.epoch_columns(opts, 0)
+    assert starts.all() and src.min() >= 1 and tgt.min() >= 1  # no padding: letters throughout
+    for i in range(0, src.shape[1], 100):  # each message enciphered from the key's start
+        plain = data.tgt_vocab.decode(tgt[2, i : i + 100])
+        assert data.src_vocab.decode(src[2, i : i + 100]) == Vigenere("LEMON").encrypt(plain)
+
+
+def test_a_letters_model_passes_the_rest_through_and_counts_the_key_over_letters(bd_run, text):
+    out, _ = bd_run
+    run = load_run(out)
+    assert run.config.data.letters and len(run.vocabs.source) == 26
+    d = Decipherer.from_run(run)
+    plain = "The 3 men -- Tom, Ann & Bo -- said:\n\t'Don't!' (42%) Caf\u00e9 #7; " + text[:400]
+    s = d.stream()
+    got = s.feed(Vigenere("BD").encrypt(plain))[0] + s.close()[0]
+    odd = [i for i, ch in enumerate(plain) if ch not in string.ascii_letters]
+    assert [got[i] for i in odd] == [plain[i] for i in odd]  # every other character as it was
+    assert sum(a == b for a, b in zip(got, plain)) / len(plain) > 0.98
+    assert s.doubt.unknown == 0 and s.doubt.chars == sum(c in string.ascii_letters for c in plain)
 
 
 def test_stream_training_learns_a_two_letter_vigenere_key(bd_run):
@@ -152,22 +188,25 @@ def test_stream_training_learns_a_two_letter_vigenere_key(bd_run):
 
 def test_accuracy_holds_from_short_to_long_messages(bd_run, text):
     out, _ = bd_run
-    data = stream_dataset(text, Vigenere("BD"))
+    data = stream_dataset(text, Vigenere("BD"), letters=True)
     model = load_run(out).model
     short = evaluate(model, pieces(*data.messages(data.test_text, 100)))
     whole = evaluate(model, pieces(*data.messages(data.val_text + data.test_text)))
     assert whole.chars > 2_000 and short.char_accuracy > 0.98 and whole.char_accuracy > 0.98
 
 
-def test_a_stream_run_deciphers_the_same_whatever_the_chunks(bd_run, text):
+@pytest.mark.parametrize("sequential", [False, True])
+def test_a_stream_run_deciphers_the_same_whatever_the_chunks(bd_run, text, sequential):
     out, _ = bd_run
-    d = Decipherer.from_run(load_run(out))
+    d = Decipherer.from_run(load_run(out), sequential, batch_chars=300)
+    assert (d.period is None) == sequential
     cipher = Vigenere("BD").encrypt(text[-1500:])
     whole, conf = d.decipher_with_confidence(cipher)
     for size in (1, 7, 500):
         s = d.stream()
         parts = [s.feed(cipher[i : i + size]) for i in range(0, len(cipher), size)]
-        assert "".join(p for p, _ in parts) + s.close()[0] == whole
+        parts.append(s.close())
+        assert "".join(p for p, _ in parts) == whole
         assert np.allclose(np.concatenate([c for _, c in parts]), conf, atol=1e-5)
     assert sum(a == b for a, b in zip(whole, text[-1500:])) / 1500 > 0.98
 
@@ -187,7 +226,8 @@ def test_decipher_and_evaluate_work_on_a_stream_run(bd_run, text, tmp_path, caps
     assert sum(a == b for a, b in zip(got, plain)) / len(plain) > 0.98
     args = ["evaluate", "--model", str(out), "--json", "--pairs"]
     assert main([*args, str(tmp_path / "plain.txt"), str(tmp_path / "cipher.txt")]) == 0
-    assert '"char_accuracy": 0.9' in capsys.readouterr().out
+    res = json.loads(capsys.readouterr().out)
+    assert res["characters"] == len(plain) - plain.count("\n") and res["char_accuracy"] > 0.98
 
 
 def test_a_resumed_run_ends_at_the_same_weights(tmp_path, corpus):
@@ -214,7 +254,11 @@ def test_train_streams_memory_ciphers_by_default_and_phrases_on_request(tmp_path
     common = ["train", "--corpus", str(corpus), "--epochs", "1", "--hidden", "8"]
     assert main([*common, "--cipher", "vigenere", "--key", "bd", "--out", str(tmp_path / "s")]) == 0
     assert "TBPTT(50, 50)" in capsys.readouterr().out
-    assert load_run(tmp_path / "s").memory
+    assert load_run(tmp_path / "s").memory and load_run(tmp_path / "s").config.data.letters
+    args = [*common, "--cipher", "vigenere", "--key", "bd", "--all-characters", "--out"]
+    assert main([*args, str(tmp_path / "a")]) == 0
+    assert "augmented at 0.1" in capsys.readouterr().out
+    assert not load_run(tmp_path / "a").config.data.letters
     args = [*common, "--cipher", "vigenere", "--key", "bd", "--phrases", "--out"]
     assert main([*args, str(tmp_path / "p")]) == 0
     assert not load_run(tmp_path / "p").memory
@@ -265,7 +309,7 @@ def test_make_cipher_knows_every_memory_cipher():
 
 
 def test_an_untrained_model_scores_low_so_the_accuracy_checks_can_fail(text, corpus):
-    data = stream_dataset(text, Vigenere("BD"))
+    data = stream_dataset(text, Vigenere("BD"), letters=True)
     config = jobs.prepare(tiny(corpus, "vigenere", "BD", hidden=16)).config
     torch.manual_seed(0)
     m = evaluate(build_model(config.model), pieces(*data.messages(data.test_text, 100)))
@@ -356,3 +400,23 @@ def test_offset_on_phrases_and_augment_on_pairs_are_refused(tmp_path):
     with pytest.raises(ValueError, match="--augment needs --cipher"):
         recipes.decipher_config(pairs=pairs, augment=0.1)
     assert recipes.decipher_config(pairs=pairs).training.augment == 0.0
+
+
+def test_a_periodic_stream_model_deciphers_in_windows_as_it_would_in_sequence(bd_run):
+    from rnnlab.text.heldout import heldout_text
+
+    out, _ = bd_run
+    run = load_run(out)
+    assert run.period == 2
+    plain = heldout_text(60_000)
+    cipher = Vigenere("BD").encrypt(plain)
+    windows = Decipherer.from_run(run, batch_chars=10_000)
+    assert windows.period == 2 and windows.stream().window == 256
+    seq = Decipherer.from_run(run, sequential=True).decipher(cipher)
+    got = windows.decipher(cipher)
+    assert len(got) == len(seq) == len(plain)
+    assert sum(a != b for a, b in zip(got, seq)) <= len(plain) * 1e-4
+    assert sum(a == b for a, b in zip(got, plain)) / len(plain) > 0.99
+    s = windows.stream()  # chunks of any size: the same output
+    parts = [s.feed(cipher[i : i + 7_777])[0] for i in range(0, len(cipher), 7_777)]
+    assert "".join(parts) + s.close()[0] == got

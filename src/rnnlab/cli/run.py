@@ -96,14 +96,11 @@ def train(
     device: Annotated[str, Opt(help="auto, cpu or cuda")] = "auto",
     out: Annotated[Path | None, Opt(help="run folder to write")] = None,
     resume: Annotated[Path | None, Opt(help="continue the interrupted run in this folder")] = None,
-    stream: Annotated[
-        bool | None,
-        Opt(
-            "--stream/--phrases",
-            help="messages in columns with truncated BPTT (default for vigenere, autokey and "
-            "progressive; --batch-size is then the number of columns), or phrases",
-        ),
-    ] = None,
+    stream: Annotated[bool | None, Opt("--stream/--phrases", help="messages in columns with "
+        "truncated BPTT (default for vigenere, autokey and progressive; --batch-size is then the "
+        "number of columns), or phrases")] = None,  # fmt: skip
+    letters: Annotated[bool | None, Opt("--letters/--all-characters", help="streams: the model "
+        "reads the letters alone, the rest passed through (default), or every character")] = None,
     k1: Annotated[int | None, Opt(help="streams: an update every K1 characters")] = None,
     k2: Annotated[int | None, Opt(help="streams: backpropagate K2 characters")] = None,
     augment: Annotated[float | None, Opt(help="rate of case/line/number changes")] = None,
@@ -116,7 +113,8 @@ def train(
     given = dict(cipher=cipher, key=key, corpus=corpus, pairs=pairs, hidden=hidden, embed=embed,
                  model=model, cell=cell, epochs=epochs, batch_size=batch_size, lr=lr, clip=clip,
                  weight_decay=weight_decay, target_accuracy=target_accuracy, eval_every=eval_every,
-                 stream=stream, k1=k1, k2=k2, augment=augment, offset=offset, out=out)  # fmt: skip
+                 stream=stream, letters=letters, k1=k1, k2=k2, augment=augment, offset=offset,
+                 out=out)  # fmt: skip
     if resume is not None:
         config, out = jobs.resume_config(resume, given), resume
     else:

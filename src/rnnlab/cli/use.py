@@ -42,6 +42,9 @@ def decipher(
         ),
     ] = False,  # fmt: skip
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch")] = None,
+    sequential: Annotated[
+        bool, typer.Option(help="a stream model: one pass in order, not windows side by side")
+    ] = False,
 ) -> None:
     """Decipher text with a trained run; long files are streamed in flat memory. When the text
     looks unlike the model's training data, one line on stderr says how (the exit code stays 0).
@@ -53,7 +56,7 @@ def decipher(
     if not 0 < threshold <= 1:
         raise InputError(f"--threshold is a confidence in (0, 1], got {threshold}")
     run = load_run(model if model is not None else _newest_demo())
-    dec = Decipherer.from_run(run, batch_chars=DECIPHER_PIECE)  # memory stays flat
+    dec = Decipherer.from_run(run, sequential, batch_chars=DECIPHER_PIECE)  # memory stays flat
     pieces, name = text_pieces(text, input_file)
     hint = "give text enciphered like its training data, or train a model on this alphabet"
     reader = f"the model in {model}"

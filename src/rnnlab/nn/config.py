@@ -198,8 +198,11 @@ class DataConfig:
     stream: bool = False  # messages laid end to end in columns (ciphers with memory), not phrases
     max_len: int = 100  # longest phrase cut from a corpus
     limit: int | None = None  # use only the first this many phrases (quick runs)
+    letters: bool = False  # streams: the model reads the ASCII letters alone, which the ciphers
+    # with memory shift and count; everything else passes through, as the cipher passes it
 
     def __post_init__(self) -> None:
+        _fail(not self.letters or self.stream, "--letters applies to stream training; add --stream")
         if self.pairs is not None:
             object.__setattr__(self, "pairs", tuple(self.pairs))
             _fail(len(self.pairs) == 2, "pairs are two files: PLAIN CIPHER")

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from rnnlab.nn.doubt import Doubt
+from rnnlab.nn.folded import folded
 from rnnlab.text._codepoints import code_points, from_code_points
 from rnnlab.text.pairs import fold
 from rnnlab.text.vocab import Vocab
@@ -77,53 +78,6 @@ def segment_bounds(text: str, max_len: int, final: bool) -> list[int]:
     return ends
 
 
-class FoldedGRU(nn.Module):
-    """Inference for Embedding -> one GRU layer -> Linear, the embedding and the GRU's input
-    projection folded into one lookup table (V, 3H), so a step computes only h @ W_hh.
-
-    Same equations as torch.nn.GRU (r, z, n gates; r multiplies W_hn h + b_hn); the same
-    logits as the model up to float rounding. Not for training.
-    """
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        g = model.rnn
-        H = g.hidden_size
-        with torch.no_grad():
-            table = model.embed.weight @ g.weight_ih_l0.T + g.bias_ih_l0  # (V, 3H)
-            table[:, : 2 * H] += g.bias_hh_l0[: 2 * H]  # r and z take both biases in one place
-            self.table = table
-            w_hh = g.weight_hh_l0.T  # (H, 3H)
-            self.w_rz = w_hh[:, : 2 * H].contiguous()  # (H, 2H)
-            self.w_n = w_hh[:, 2 * H :].contiguous()  # (H, H)
-            self.b_hn = g.bias_hh_l0[2 * H :].clone()  # (H,)
-            self.w_out = model.out.weight.T.contiguous()  # (H, V)
-            self.b_out = model.out.bias.clone()
-        self.H = H
-
-    @staticmethod
-    def fits(model: nn.Module) -> bool:
-        rnn = getattr(model, "rnn", None)
-        one_way = isinstance(rnn, nn.GRU) and rnn.num_layers == 1 and not rnn.bidirectional
-        return one_way and hasattr(model, "embed")
-
-    @torch.inference_mode()
-    def forward(self, ids: torch.Tensor, state: torch.Tensor | None = None):
-        B, L = ids.shape
-        H = self.H
-        gi = self.table[ids.T]  # (L, B, 3H)
-        h = torch.zeros(B, H) if state is None else state[0]
-        outs = torch.empty(L, B, H)
-        for t in range(L):
-            x = gi[t]
-            rz = torch.addmm(x[:, : 2 * H], h, self.w_rz).sigmoid_()  # (B, 2H)
-            hn = torch.addmm(self.b_hn, h, self.w_n)  # W_hn h + b_hn, (B, H)
-            n = torch.addcmul(x[:, 2 * H :], rz[:, :H], hn).tanh_()
-            h = torch.lerp(n, h, rz[:, H:], out=outs[t])  # (1 - z) * n + z * h
-        logits = torch.addmm(self.b_out, outs.view(L * B, H), self.w_out).view(L, B, -1)
-        return logits.transpose(0, 1), h[None]  # (B, L, V), (1, B, H)
-
-
 class Decipherer:
     """A trained model with its vocabularies, ready to decipher text.
 
@@ -138,16 +92,20 @@ class Decipherer:
         *,
         fold_case: bool,
         memory: bool = False,
+        letters_only: bool = False,
+        period: int | None = None,
         max_len: int = 100,
         batch_chars: int = 1 << 18,
         device: str = "cpu",
     ) -> None:
         self.model = model.to(device).eval()
-        self.net = (
-            FoldedGRU(self.model) if device == "cpu" and FoldedGRU.fits(model) else self.model
-        )
+        self.net = folded(self.model) if device == "cpu" else self.model
         self.src, self.tgt = CharTable(src_vocab), CharTable(tgt_vocab)
         self.fold_case, self.memory, self.max_len = fold_case, memory, max_len
+        self.letters_only = letters_only  # the vocabulary lacks all but letters by design
+        # a stream model whose cipher starts afresh every `period` known characters: deciphered
+        # in windows of WINDOW or so from a zero state each, side by side (None: sequentially)
+        self.period = period if memory else None
         self.batch_chars, self.device = batch_chars, device
         self.lookup = self._tabulate() if getattr(model, "context_free", False) else None
 
@@ -159,8 +117,9 @@ class Decipherer:
         return pred[0], prob[0]
 
     @classmethod
-    def from_run(cls, run, **kw) -> Decipherer:
-        """The decipherer of a loaded runs.Run."""
+    def from_run(cls, run, sequential: bool = False, **kw) -> Decipherer:
+        """The decipherer of a loaded runs.Run; a stream model that can start afresh in the
+        middle of a text (runs.Run.period) is run in windows side by side unless `sequential`."""
         if run.vocabs is None:
             from rnnlab.errors import InputError
             from rnnlab.nn.config import RUN_KINDS
@@ -171,7 +130,8 @@ class Decipherer:
             )
         v = run.vocabs
         return cls(run.model, v.source, v.target, fold_case=v.fold_case, memory=run.memory,
-                   max_len=v.max_len, **kw)  # fmt: skip
+                   letters_only=run.config.data.letters, max_len=v.max_len,
+                   period=None if sequential else run.period, **kw)  # fmt: skip
 
     def decipher(self, text: str) -> str:
         s = self.stream(confidence=False)
@@ -222,8 +182,12 @@ class Decipherer:
             doubt.count(folded, known, conf if measured else None)
         return from_code_points(out), conf
 
-    def _batched(self, known_ids: np.ndarray, known: np.ndarray, bounds: list[int], conf: bool):
-        """Decipher every segment from a zero state, many segments per batch, by length."""
+    def _batched(
+        self, known_ids: np.ndarray, known: np.ndarray, bounds: list[int], conf: bool,
+        row_len: int | None = None,
+    ):  # fmt: skip
+        """Decipher every segment from a zero state, many segments per batch, by length (a
+        batch of `batch_chars` over segments of up to `row_len` known characters, or max_len)."""
         kc = np.concatenate([[0], np.cumsum(known)])
         starts = kc[np.array([0, *bounds[:-1]])]
         lens = kc[np.array(bounds)] - starts
@@ -232,7 +196,7 @@ class Decipherer:
         order = np.argsort(lens, kind="stable")
         i = 0
         while i < len(order):
-            rows = max(1, self.batch_chars // max(self.max_len, 1))
+            rows = max(1, self.batch_chars // max(row_len or self.max_len, 1))
             sel = order[i : i + rows]
             width = max(int(lens[sel].max()), 1)
             col = np.arange(width)
@@ -254,13 +218,17 @@ class DecipherStream:
     """
 
     STEPS = 1 << 16  # a stream model runs at most this many steps per call
+    WINDOW = 256  # known characters a window of a stream model holds, about
 
     def __init__(self, d: Decipherer, confidence: bool = True, threshold: float = 0.9) -> None:
         self.d = d
         self.confidence = confidence
         self.buf = ""
         self.state = None
-        self.doubt = Doubt(threshold)
+        self.doubt = Doubt(threshold, letters_only=d.letters_only)
+        self.window = None  # a stream model in windows: a whole number of periods near WINDOW
+        if d.period is not None:
+            self.window = d.period * max(1, round(self.WINDOW / d.period))
         self.calls = 0
 
     def _measured(self) -> bool:
@@ -269,7 +237,7 @@ class DecipherStream:
         return self.confidence or (self.calls - 1) % Doubt.SAMPLE_EVERY == 0
 
     def feed(self, chunk: str) -> tuple[str, np.ndarray]:
-        if self.d.memory:
+        if self.d.memory and self.d.period is None:
             return self._sequential(chunk)
         self.buf += chunk
         if len(self.buf) < self.d.batch_chars:
@@ -277,7 +245,7 @@ class DecipherStream:
         return self._flush(final=False)
 
     def close(self) -> tuple[str, np.ndarray]:
-        if self.d.memory:
+        if self.d.memory and self.d.period is None:
             return "", np.ones(0, dtype=np.float32)
         return self._flush(final=True)
 
@@ -289,16 +257,30 @@ class DecipherStream:
             pred, prob = self.d.lookup
             out = self.d._translate(text, lambda ids, known: (pred[ids], prob[ids]), self.doubt)
             return self._shown(out)
-        bounds = segment_bounds(self.buf, self.d.max_len, final)
+        bounds = self._windows(final) if self.d.memory else segment_bounds(
+            self.buf, self.d.max_len, final)  # fmt: skip
         if not bounds:
             return "", np.ones(0, dtype=np.float32)
         text, self.buf = self.buf[: bounds[-1]], self.buf[bounds[-1] :]
         measured = self._measured()
         out = self.d._translate(
-            text, lambda ids, known: self.d._batched(ids, known, bounds, measured), self.doubt,
-            measured,
+            text, lambda ids, known: self.d._batched(ids, known, bounds, measured, self.window),
+            self.doubt, measured,
         )  # fmt: skip
         return self._shown(out)
+
+    def _windows(self, final: bool) -> list[int]:
+        """Where the buffer's windows end: after every `window` known characters of the text,
+        counted from its start (the buffer always starts where a window does), up to the last
+        whole window (the rest waits for more text, unless final). A window's length is a whole
+        number of periods, so each starts where the cipher starts afresh and its model from a
+        zero state, and the cuts are the same however the text arrives."""
+        codes = code_points(fold(self.buf) if self.d.fold_case else self.buf)
+        at = np.flatnonzero(self.d.src.ids(codes) > 0)  # (n,) where the known characters are
+        whole = len(at) - len(at) % self.window
+        end = len(self.buf) if final else (int(at[whole - 1]) + 1 if whole else 0)
+        ends = [int(e) + 1 for e in at[self.window - 1 : whole : self.window]]
+        return [e for e in ends if e < end] + ([end] if end else [])
 
     def _shown(self, out: tuple[str, np.ndarray]) -> tuple[str, np.ndarray]:
         """The output as the caller asked for it: without confidence, every probability 1."""

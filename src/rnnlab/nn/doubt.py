@@ -22,10 +22,11 @@ class Doubt:
     the stream computes confidence, else on one batch in SAMPLE_EVERY)."""
 
     threshold: float = 0.9  # a letter deciphered with a lower confidence is unsure
-    chars: int = 0  # characters read, whitespace aside
+    chars: int = 0  # characters read, whitespace aside (letters alone, with letters_only)
     unknown: int = 0  # of them, the ones the vocabulary lacks (passed through unchanged)
     letters: int = 0  # ASCII letters whose confidence was measured
     unsure: int = 0  # of them, the ones under the threshold
+    letters_only: bool = False  # the model reads letters alone: only letters count as read
 
     SAMPLE_EVERY = 8
     # a text is unlike the training data above these shares of unknown characters or unsure
@@ -50,7 +51,7 @@ class Doubt:
     def count(self, codes: np.ndarray, known: np.ndarray, conf: np.ndarray | None) -> None:
         """Add a piece: its code points (n,), which the vocabulary knows (n,) and, if measured,
         each output character's confidence (n,)."""
-        seen = ~np.isin(codes, _WHITE)
+        seen = np.isin(codes, _LETTERS) if self.letters_only else ~np.isin(codes, _WHITE)
         self.chars += int(seen.sum())
         self.unknown += int((seen & ~known).sum())
         if conf is not None:

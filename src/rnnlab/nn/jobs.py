@@ -66,7 +66,8 @@ def prepare(config: RunConfig) -> Prepared:
         return Prepared(config, data)
     cipher = make_cipher(config.cipher.name, config.cipher.key) if config.cipher else None
     if d.stream:
-        ds = stream_dataset(datasets.corpus_text(d), cipher, extra=CHARS if t.augment else "")
+        extra = CHARS if t.augment else ""
+        ds = stream_dataset(datasets.corpus_text(d), cipher, extra=extra, letters=d.letters)
         data = TrainData(StreamBatches(ds, t), ds.pieces(ds.val_text))
         test, max_len = ds.pieces(ds.test_text), t.k2 or t.k1
         sizes = {"train": len(ds.train_text), "val": len(ds.val_text), "test": len(ds.test_text)}
@@ -220,7 +221,8 @@ def describe(p: Prepared) -> str:
     if c.kind == "keyless":
         return f"a keyless {net} x2 across every {c.cipher.name} key, {t.steps:,} steps"
     what = "a language model" if c.kind == "lm" else "char"
-    on = (f"{p.stats['train']:,} characters enciphered as {c.cipher.name} messages"
+    unit = "letters (the rest passed through)" if c.data.letters else "characters"
+    on = (f"{p.stats['train']:,} {unit} enciphered as {c.cipher.name} messages"
           if c.kind == "decipher" else "the corpus as one stream")  # fmt: skip
     extra = (f", augmented at {aug}" if aug else "") + (
         f", {t.offset:.0%} from a random key offset" if t.offset else "")  # fmt: skip

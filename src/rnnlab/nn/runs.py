@@ -55,6 +55,20 @@ class Run:
     def memory(self) -> bool:
         return self.config.memory
 
+    @property
+    def period(self) -> int | None:
+        """Letters after which a stream model's cipher starts afresh, for a model that reads
+        the letters alone (Vigenere: its key's length; the progressive cipher: 26 / gcd(step,
+        26)): a zero state there is a message's start, so a long text can be deciphered in
+        windows side by side. None for autokey, for a model of every character, and for
+        phrase models."""
+        c = self.config
+        if not (c.memory and c.data.letters and c.cipher is not None):
+            return None
+        from rnnlab.text.ciphers import make_cipher
+
+        return make_cipher(c.cipher.name, c.cipher.key).period
+
 
 def prepare_dir(path: Path) -> Path:
     """Create `path` (and parents) or say why it cannot be written."""

@@ -55,6 +55,7 @@ class StreamData:
     src_vocab: Vocab
     tgt_vocab: Vocab
     fold_case: bool
+    letters: bool = False  # the texts and vocabularies hold ASCII letters alone
 
     def message(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """`text` enciphered as one message from the key's start: cipher ids and plain ids,
@@ -97,6 +98,8 @@ class StreamData:
         n = len(self.train_text)
         offset = int(rng.integers(n))
         ring = augment(self.train_text[offset:] + self.train_text[:offset], opts.augment, rng)
+        if self.letters:
+            ring = only_letters(ring)
         codes = code_points(ring).copy()  # (n',): the ring, cut and augmented
         T = len(codes) // columns // segment * segment
         if T < 1:
@@ -158,16 +161,24 @@ class StreamBatches:
 
 
 def stream_dataset(
-    text: str, cipher: Cipher, *, fractions: tuple[float, float] = (0.9, 0.05), extra: str = ""
-) -> StreamData:
+    text: str, cipher: Cipher, *, fractions: tuple[float, float] = (0.9, 0.05), extra: str = "",
+    letters: bool = False,
+) -> StreamData:  # fmt: skip
     """`text` cut in three contiguous parts: the first fractions[0] to train on, the next
     fractions[1] to validate, the rest to test; both vocabularies also hold the characters of
-    `extra` (those augmentation brings)."""
+    `extra` (those augmentation brings). With `letters`, the text is its ASCII letters alone,
+    and so are the vocabularies: the ciphers with memory shift letters and count only letters,
+    so what the model reads is the same whatever stands between them, and the decoder passes
+    the rest through unchanged (as characters the vocabulary lacks)."""
+    if letters:
+        text = only_letters(text)
+        extra = only_letters(extra)
     n = len(text)
     a, b = int(n * fractions[0]), int(n * (fractions[0] + fractions[1]))
     if min(a, b - a, n - b) < 1_000:
         raise DataError(
-            f"the corpus has {n:,} characters; stream training needs at least 1,000 in each of "
+            f"the corpus has {n:,} {'letters' if letters else 'characters'}; stream training "
+            "needs at least 1,000 in each of "
             "its training, validation and test parts, so give a longer text"
         )
     cipher_text = cipher.encrypt(text)
@@ -176,7 +187,13 @@ def stream_dataset(
     # a message may start anywhere, so any letter can turn up in the cipher text: the source
     # vocabulary holds the whole alphabet (in the cases the text uses) besides what was seen
     cases = (string.ascii_lowercase, string.ascii_uppercase)
-    letters = "".join(a for a in cases if any(c in text for c in a))
-    src = Vocab.fit([norm(cipher_text), norm(letters), norm(extra)])
+    alphabet = "".join(a for a in cases if any(c in text for c in a))
+    src = Vocab.fit([norm(cipher_text), norm(alphabet), norm(extra)])
     tgt = Vocab.fit([norm(text), norm(extra)])
-    return StreamData(text[:a], text[a:b], text[b:], cipher, src, tgt, fold_case)
+    return StreamData(text[:a], text[a:b], text[b:], cipher, src, tgt, fold_case, letters)
+
+
+def only_letters(text: str) -> str:
+    """The ASCII letters of `text`, in order."""
+    codes = code_points(text)
+    return from_code_points(codes[((codes | 32) >= 97) & ((codes | 32) <= 122)])

@@ -25,6 +25,9 @@ class Cipher(ABC):
     """A keyed cipher on the ASCII letters of a text; equal when name and key are equal."""
 
     name: str
+    # letters after which the cipher starts afresh as at the text's start: 1 for one table,
+    # the key's length for Vigenere, None where it never does (autokey: the key is the text)
+    period: int | None = 1
 
     @abstractmethod
     def encrypt(self, text: str) -> str:

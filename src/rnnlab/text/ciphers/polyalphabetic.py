@@ -54,6 +54,10 @@ class Vigenere(_KeywordStream):
 
     name = "vigenere"
 
+    @property
+    def period(self) -> int:
+        return len(self.key)
+
     def stream(self, decrypt: bool = False) -> Callable[[str], str]:
         k, sign = self._k, (-1 if decrypt else 1)
         done = 0  # letters seen so far
@@ -72,6 +76,7 @@ class Autokey(_KeywordStream):
     (Wikipedia: QUEENLY on ATTACKATDAWN gives QNXEPVYTWTWP)."""
 
     name = "autokey"
+    period = None  # the key after the primer is the plaintext: it never starts afresh
 
     def stream(self, decrypt: bool = False) -> Callable[[str], str]:
         m = len(self._k)
