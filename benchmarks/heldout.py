@@ -104,7 +104,9 @@ def _shown(rows: list[dict], prefixes: tuple[int, ...]) -> list[dict]:
     pct = lambda x: f"{x:.3%}"  # noqa: E731
     shown = []
     for r in rows:
-        s = {"model": r["model"], "text": r["text"], "longest run": r["longest_wrong_letters"]}
+        s = {"model": r["model"], "text": r["text"],
+             "deciphered": "in windows" if r.get("windows") else "in one pass",
+             "longest run": r["longest_wrong_letters"]}  # fmt: skip
         s |= {f"letters {n:,}": pct(r[f"letters_{n}"]) for n in prefixes}
         s["worst 1,000"] = pct(r["worst_window"])
         s["errors by class"] = ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items()))
@@ -144,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="folder for the figure and tables (default "
                    "docs/figures; with --quick nothing is written unless given)")  # fmt: skip
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--sequential", action="store_true",
+                   help="stream models in one pass, never in windows side by side")  # fmt: skip
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -153,12 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     rows, points = [], {}
     for name in names:
         model = Path(given[name]) if name in given else train(name, a.quick, a.runs)
-        dec, facts = decipherer(model)
+        dec, facts = decipherer(model, a.sequential)
         cipher = make_cipher(*(facts.pop(k) if k in facts else MODELS[name][i]
                                for i, k in enumerate(("cipher", "key"))))  # fmt: skip
         for source, text in chosen:
             row, pts = measure(dec, cipher, text, prefixes)
-            rows.append({"model": name, "key": cipher.key_str, "text": source.name, **row})
+            rows.append({"model": name, "key": cipher.key_str, "text": source.name,
+                         "windows": dec.period is not None, **row})  # fmt: skip
             points[(name, source.name)] = pts
             print(f"{name:>11} {source.name:>10}: letters {row[f'letters_{total}']:.4%}, longest "
                   f"wrong run {row['longest_wrong_letters']}", flush=True)  # fmt: skip
@@ -169,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     print("machine: " + ", ".join(f"{k}={v}" for k, v in m.items()))
     print(table(_shown(rows, prefixes), list(_shown(rows[:1], prefixes)[0]) if rows else []))
     report = {"benchmark": "heldout", "machine": m, "quick": a.quick, "sources": sources,
+              "sequential": a.sequential,
               "rows": rows}  # fmt: skip
     print("JSON " + json.dumps(report))
     out = a.out or (None if a.quick else Path("docs/figures"))

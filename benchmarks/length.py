@@ -32,7 +32,7 @@ from rnnlab.errors import RnnlabError  # noqa: E402
 from rnnlab.fileio import atomic_write_json  # noqa: E402
 from rnnlab.nn.decode import Decipherer  # noqa: E402
 from rnnlab.nn.runfile import read_history  # noqa: E402
-from rnnlab.nn.runs import load_run  # noqa: E402
+from rnnlab.nn.runs import Run, load_run  # noqa: E402
 from rnnlab.text._codepoints import code_points  # noqa: E402
 from rnnlab.text.ciphers import make_cipher  # noqa: E402
 from rnnlab.text.corpus import default_text, load_text  # noqa: E402
@@ -69,10 +69,9 @@ def train(name: str, quick: bool, runs: Path | None, seed: int = 0) -> Path | di
                 Path(given["corpus"]).write_text(default_text()[:40_000], encoding="utf-8")
         config = recipes.decipher_config(cipher=cipher, key=key, seed=seed, **given)
         res = jobs.train_run(config, out)
-    v = res.prepared.vocabs
-    parts = {"model": res.model, "src": v.source, "tgt": v.target, "memory": config.memory}
-    parts |= {"fold_case": v.fold_case, "max_len": v.max_len}
-    parts |= {"train_seconds": res.history.train_seconds, "parameters": res.parameters}
+    run = Run(out, res.prepared.config, res.model, res.prepared.vocabs)
+    parts = {"run": run, "memory": config.memory, "train_seconds": res.history.train_seconds,
+             "parameters": res.parameters}  # fmt: skip
     return out if out else parts
 
 
@@ -87,13 +86,13 @@ def model_names(p, a, quick: str) -> tuple[list[str], dict[str, str]]:
     return names, given
 
 
-def decipherer(model: Path | dict) -> tuple[Decipherer, dict]:
-    """A Decipherer for a run folder or for freshly trained parts, and facts about the model."""
+def decipherer(model: Path | dict, sequential: bool = False) -> tuple[Decipherer, dict]:
+    """A Decipherer for a run folder or for freshly trained parts, and facts about the model;
+    a stream model that can run in windows side by side does so unless `sequential`."""
     if isinstance(model, dict):
         m = model
-        kw = {"fold_case": m["fold_case"], "memory": m["memory"], "max_len": m["max_len"]}
         facts = {k: m[k] for k in ("train_seconds", "parameters", "memory")} | {"seed": 0}
-        return Decipherer(m["model"], m["src"], m["tgt"], **kw), facts
+        return Decipherer.from_run(m["run"], sequential), facts
     run = load_run(model)
     history = read_history(model)
     seconds = history[-1]["train_seconds"] if history else float("nan")
@@ -102,7 +101,7 @@ def decipherer(model: Path | dict) -> tuple[Decipherer, dict]:
              "seed": run.config.training.seed}  # fmt: skip
     if run.config.cipher is not None:  # the run's own cipher and key, whatever its name here
         facts |= {"cipher": run.config.cipher.name, "key": run.config.cipher.key}
-    return Decipherer.from_run(run), facts
+    return Decipherer.from_run(run, sequential), facts
 
 
 def corpus_test_text(cipher, memory: bool, seed: int = 0) -> str:
@@ -168,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         cipher_name, key, target = MODELS.get(name, (None, None, None))
         model = Path(given[name]) if name in given else train(name, a.quick, a.runs)
         try:
-            dec, facts = decipherer(model)
+            dec, facts = decipherer(model, sequential=True)  # the state carried throughout
         except RnnlabError as e:
             p.error(str(e))
         cipher_name, key = facts.pop("cipher", cipher_name), facts.pop("key", key)
