@@ -396,6 +396,8 @@ def test_bad_augment_and_offset_are_refused(given, says):
 def test_offset_on_phrases_and_augment_on_pairs_are_refused(tmp_path):
     with pytest.raises(ValueError, match="apply to stream training"):
         recipes.decipher_config(cipher="caesar", key="3", offset=0.5)
+    with pytest.raises(ValueError, match="as do --offset and --noise"):
+        recipes.decipher_config(cipher="caesar", key="3", noise=0.3)
     pairs = (str(tmp_path / "p.txt"), str(tmp_path / "c.txt"))
     with pytest.raises(ValueError, match="--augment needs --cipher"):
         recipes.decipher_config(pairs=pairs, augment=0.1)

@@ -105,6 +105,7 @@ def train(
     k2: Annotated[int | None, Opt(help="streams: backpropagate K2 characters")] = None,
     augment: Annotated[float | None, Opt(help="rate of case/line/number changes")] = None,
     offset: Annotated[float | None, Opt(help="streams: share from a random key offset")] = None,
+    noise: Annotated[float | None, Opt(help="streams: share of characters drawn at random")] = None,
 ) -> None:
     """Train a decipherer from a corpus and a cipher, or from PLAIN/CIPHER pairs files."""
     from rnnlab.nn import distributed, jobs, recipes, runs
@@ -114,7 +115,7 @@ def train(
                  model=model, cell=cell, epochs=epochs, batch_size=batch_size, lr=lr, clip=clip,
                  weight_decay=weight_decay, target_accuracy=target_accuracy, eval_every=eval_every,
                  stream=stream, letters=letters, k1=k1, k2=k2, augment=augment, offset=offset,
-                 out=out)  # fmt: skip
+                 noise=noise, out=out)  # fmt: skip
     if resume is not None:
         config, out = jobs.resume_config(resume, given), resume
     else:

@@ -56,7 +56,8 @@ def decipher(
     if not 0 < threshold <= 1:
         raise InputError(f"--threshold is a confidence in (0, 1], got {threshold}")
     run = load_run(model if model is not None else _newest_demo())
-    dec = Decipherer.from_run(run, sequential, batch_chars=DECIPHER_PIECE)  # memory stays flat
+    batch = DECIPHER_PIECE * (4 if run.period and not sequential else 1)  # windows: wider
+    dec = Decipherer.from_run(run, sequential, batch_chars=batch)  # memory stays flat
     pieces, name = text_pieces(text, input_file)
     hint = "give text enciphered like its training data, or train a model on this alphabet"
     reader = f"the model in {model}"

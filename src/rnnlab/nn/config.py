@@ -277,8 +277,9 @@ class RunConfig:
             _fail(t.k1 is not None, "stream training needs k1 and k2 (--k1, --k2)")
         else:
             _fail(
-                t.k1 is None and t.k2 is None and not t.offset,
-                "--k1/--k2 apply to stream training, as does --offset; add --stream or drop them",
+                t.k1 is None and t.k2 is None and not t.offset and not t.noise,
+                "--k1/--k2 apply to stream training, as do --offset and --noise; add --stream or "
+                "drop them",
             )
 
     def _check_lm(self) -> None:

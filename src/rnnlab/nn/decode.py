@@ -99,13 +99,16 @@ class Decipherer:
         device: str = "cpu",
     ) -> None:
         self.model = model.to(device).eval()
-        self.net = folded(self.model) if device == "cpu" else self.model
         self.src, self.tgt = CharTable(src_vocab), CharTable(tgt_vocab)
         self.fold_case, self.memory, self.max_len = fold_case, memory, max_len
         self.letters_only = letters_only  # the vocabulary lacks all but letters by design
         # a stream model whose cipher starts afresh every `period` known characters: deciphered
         # in windows of WINDOW or so from a zero state each, side by side (None: sequentially)
         self.period = period if memory else None
+        # many sequences side by side: the folded step; one sequence (a batch of one): torch's
+        # own loop, whose per-step cost in C++ is far below a Python loop's
+        batched = not memory or self.period is not None
+        self.net = folded(self.model) if device == "cpu" and batched else self.model
         self.batch_chars, self.device = batch_chars, device
         self.lookup = self._tabulate() if getattr(model, "context_free", False) else None
 
