@@ -39,10 +39,11 @@ from rnnlab.text.corpus import default_text  # noqa: E402
 def make_text(mb: float, run_dir: Path) -> str:
     """The corpus repeated to `mb` million characters, enciphered as one message by the run's
     cipher."""
-    c = load_run(run_dir).config.cipher
+    c = load_run(run_dir).config.cipher  # None for a run trained on pairs: Caesar 3 then
     n = int(mb * 1_000_000)
     base = default_text()
-    return make_cipher(c.name, c.key).encrypt((base * (n // len(base) + 1))[:n])
+    cipher = make_cipher(c.name, c.key) if c else make_cipher("caesar", "3")
+    return cipher.encrypt((base * (n // len(base) + 1))[:n])
 
 
 def train_default(folder: Path, model: str, quick: bool) -> Path:

@@ -146,6 +146,8 @@ def test_the_recipe_gives_memory_ciphers_an_lstm_and_takes_overrides():
     every = recipes.decipher_config(cipher="autokey", key="K", letters=False)
     assert not every.data.letters and (every.training.augment, every.training.noise) == (0.1, 0.02)
     assert recipes.decipher_config(cipher="autokey", key="K", noise=0.1).training.noise == 0.1
+    with pytest.raises(ValueError, match="never reads; drop it, or add --all-characters"):
+        recipes.decipher_config(cipher="vigenere", key="K", augment=0.1)
     with pytest.raises(ValueError, match="--letters applies to stream training"):
         recipes.decipher_config(cipher="vigenere", key="K", letters=True, stream=False)
 
@@ -304,7 +306,7 @@ def test_train_refuses_stream_options_that_cannot_apply(args, message, tmp_path,
 def test_make_cipher_knows_every_memory_cipher():
     from rnnlab.nn.recipes import MEMORY_CIPHERS
 
-    keys = {"vigenere": "LEMON", "autokey": "K", "progressive": "3,1"}
+    keys = {"vigenere": "LEMON", "beaufort": "KEY", "autokey": "K", "progressive": "3,1"}
     assert {make_cipher(n, keys[n]).name for n in MEMORY_CIPHERS} == set(MEMORY_CIPHERS)
 
 
@@ -422,3 +424,22 @@ def test_a_periodic_stream_model_deciphers_in_windows_as_it_would_in_sequence(bd
     s = windows.stream()  # chunks of any size: the same output
     parts = [s.feed(cipher[i : i + 7_777])[0] for i in range(0, len(cipher), 7_777)]
     assert "".join(parts) + s.close()[0] == got
+
+
+def test_windows_let_text_without_letters_through_as_it_comes(bd_run):
+    d = Decipherer.from_run(load_run(bd_run[0]), batch_chars=1_000)
+    s = d.stream()
+    out = ""
+    for _ in range(50):  # no letter yet: nothing waits for a window to fill
+        out += s.feed("12 34, 56. " * 100)[0]
+        assert len(s.buf) < 1_100
+    out += s.feed("ab " + "7 " * 100)[0]  # a window begins at a: from there the text waits
+    assert out == "12 34, 56. " * 5_000 and s.buf.startswith("ab 7")
+    assert out + s.close()[0] == "12 34, 56. " * 5_000 + d.decipher("ab " + "7 " * 100)
+
+
+def test_a_letters_model_reads_ascii_letters_alone(bd_run):
+    d = Decipherer.from_run(load_run(bd_run[0]))
+    plain = "The \u212aelvin sign folds to k but is not a letter a cipher touches. " * 8
+    got = d.decipher(Vigenere("BD").encrypt(plain))
+    assert got.count("\u212a") == 8 and sum(a == b for a, b in zip(got, plain)) / len(plain) > 0.98

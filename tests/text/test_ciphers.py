@@ -15,8 +15,11 @@ from rnnlab.text.ciphers import (
     Affine,
     Atbash,
     Autokey,
+    Beaufort,
     Caesar,
     Cipher,
+    Columnar,
+    RailFence,
     Rot13,
     Substitution,
     Vigenere,
@@ -39,6 +42,12 @@ ciphers = st.one_of(
     LETTER_WORDS.map(Autokey),
     LETTER_WORDS.map(Substitution),
     st.permutations(string.ascii_uppercase).map(lambda p: Substitution("".join(p))),
+    LETTER_WORDS.map(Beaufort),
+)
+# the ciphers that move letters among the letters' places
+transpositions = st.one_of(
+    st.text(alphabet=string.ascii_letters, min_size=2, max_size=12).map(Columnar),
+    st.integers(2, 10).map(RailFence),
 )
 # arbitrary unicode, with plenty of ASCII letters so the key really advances
 texts = st.text(st.one_of(st.characters(), st.sampled_from(string.ascii_letters)), max_size=300)
@@ -54,6 +63,10 @@ texts = st.text(st.one_of(st.characters(), st.sampled_from(string.ascii_letters)
         (Rot13(), "Hello, World!", "Uryyb, Jbeyq!"),
         (Atbash(), "Hello, World!", "Svool, Dliow!"),
         (Caesar(3), "and two", "dqg wzr"),
+        (Beaufort("FORTIFICATION"), "DEFENDTHEEASTWALLOFTHECASTLE", "CKMPVCPVWPIWUJOGIUAPVWRIWUUK"),
+        (RailFence(3), "WEAREDISCOVEREDFLEEATONCE", "WECRLTEERDSOEEFEAOCAIVDEN"),
+        (Columnar("ZEBRAS"), "WEAREDISCOVEREDFLEEATONCE", "EVLNACDTESEAROFODEECWIREE"),
+        (RailFence(3), "We are found!", "We ner fudao!"),
         (Caesar(-29), "dqg wzr", "and two"),
         (
             Substitution("ZEBRAS"),
@@ -83,6 +96,33 @@ def test_substitution_keyword_builds_the_alphabet() -> None:
 @given(cipher=ciphers, text=texts)
 def test_decrypt_inverts_encrypt_on_any_text(cipher: Cipher, text: str) -> None:
     assert cipher.decrypt(cipher.encrypt(text)) == text
+
+
+@settings(max_examples=150, deadline=None)
+@given(cipher=transpositions, text=texts)
+def test_a_transposition_moves_letters_alone_and_decrypt_inverts_it(cipher: Cipher, text: str):
+    out = cipher.encrypt(text)
+    assert cipher.decrypt(out) == text and len(out) == len(text)
+    letter = [c in string.ascii_letters for c in text]
+    assert [c in string.ascii_letters for c in out] == letter  # the letters' places are kept
+    assert [b for a, b in zip(text, out) if a not in string.ascii_letters] == [
+        a for a in text if a not in string.ascii_letters
+    ]
+    assert sorted(a for a in text if a in string.ascii_letters) == sorted(
+        b for b in out if b in string.ascii_letters
+    )  # the same letters, case and all
+
+
+def test_a_transposition_reads_the_text_whole_and_refuses_to_stream() -> None:
+    assert RailFence(3).whole_text and not Caesar(3).whole_text
+    with pytest.raises(CipherKeyError, match="cannot run over a text in pieces"):
+        Columnar("ZEBRAS").stream()
+    for bad, says in (("A", "2 to 12 letters"), ("ABCDEFGHIJKLM", "2 to 12 letters")):
+        with pytest.raises(CipherKeyError, match=says):
+            Columnar(bad)
+    for rails in (1, 11):
+        with pytest.raises(CipherKeyError, match="2 to 10 rails"):
+            RailFence(rails)
 
 
 @settings(max_examples=150, deadline=None)
@@ -133,7 +173,9 @@ def test_make_cipher_parses_keys_as_typed() -> None:
     assert make_cipher("atbash", "") == Atbash()
     assert {
         make_cipher(n, k).name
-        for n, k in zip(CIPHER_NAMES, ["1", None, None, "1,0", "A", "A", "A"], strict=True)
+        for n, k in zip(
+            CIPHER_NAMES, ["1", None, None, "1,0", "A", "A", "A", "A", "AB", "2"], strict=True
+        )
     } == set(CIPHER_NAMES)
 
 

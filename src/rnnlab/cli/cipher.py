@@ -18,10 +18,13 @@ from rnnlab.cli._app import app, echo, require_letters, text_pieces
 from rnnlab.errors import InputError
 
 # Kept literal so `rnnlab --help` need not import numpy; a test checks it against CIPHER_NAMES.
-CIPHER_HELP = "caesar (or shift), rot13, atbash, affine, vigenere, autokey, substitution"
+CIPHER_HELP = ("caesar (or shift), rot13, atbash, affine, vigenere, beaufort, autokey, "
+               "substitution, columnar, railfence (the last two move letters; they read the "
+               "text whole)")  # fmt: skip
 KEY_HELP = (
     "the key: caesar 3 (a negative shift as --key=-3 or --key -3); affine 5,8; "
-    "vigenere LEMON; autokey QUEENLY; substitution 26 letters or a keyword; rot13 and atbash none"
+    "vigenere LEMON; beaufort FORTIFICATION; autokey QUEENLY; substitution 26 letters or a "
+    "keyword; columnar a keyword of 2-12 letters; railfence 2-10 rails; rot13 and atbash none"
 )
 
 TextArg = Annotated[
@@ -84,7 +87,8 @@ def _run(
 ) -> None:
     from rnnlab.text.ciphers import make_cipher
 
-    transform = make_cipher(cipher, key).stream(decrypt=decrypt)  # a bad key fails before reading
+    c = make_cipher(cipher, key)  # a bad key fails before reading
+    transform = (c.decrypt if decrypt else c.encrypt) if c.whole_text else c.stream(decrypt)
     if input_file is not None and output is not None and str(input_file) != "-":
         _check_not_same(input_file, output)
     pieces, name = text_pieces(text, input_file)
@@ -92,7 +96,25 @@ def _run(
     pieces = require_letters(pieces, name, verb, alphabet=string.ascii_letters, reader="the cipher")
     if text is not None:
         pieces = (p + "\n" for p in pieces)  # printed as a line, like echo
+    if c.whole_text:  # a transposition moves letters across the whole text: read it whole
+        pieces = iter([_whole(pieces, c.name)])
     _write(pieces, transform, output)
+
+
+WHOLE_LIMIT = 1 << 28  # characters a transposition reads at once (about 1 GB of memory)
+
+
+def _whole(pieces: Iterator[str], name: str) -> str:
+    parts, n = [], 0
+    for p in pieces:
+        n += len(p)
+        if n > WHOLE_LIMIT:
+            raise InputError(
+                f"{name} reads a text whole and takes at most {WHOLE_LIMIT:,} characters; "
+                "split the text and encipher each part"
+            )
+        parts.append(p)
+    return "".join(parts)
 
 
 def _check_not_same(path: Path, output: Path) -> None:

@@ -54,9 +54,13 @@ class Problem:
         return self.scorer.letters(plain) / max(len(self.stream) - 1, 1)
 
 
-def make_problem(text: str, crib: str | None = None, tables: NgramTables | None = None) -> Problem:
-    """A Problem for ciphertext `text` (and known plaintext `crib`, if any)."""
-    stream = symbol_stream(text)[:MAX_SYMBOLS]
+def make_problem(
+    text: str, crib: str | None = None, tables: NgramTables | None = None, whole: bool = False
+) -> Problem:
+    """A Problem for ciphertext `text` (and known plaintext `crib`, if any): its first
+    MAX_SYMBOLS symbols, or all of them if `whole` (a transposition's letters come from
+    anywhere in the text)."""
+    stream = symbol_stream(text)[: None if whole else MAX_SYMBOLS]
     if stream[-1] != SPACE:
         stream = np.concatenate([stream, [SPACE]])
     crib_stream = None

@@ -10,7 +10,11 @@ How a text is cut depends only on the text, never on how it arrives in chunks:
       cut after . ! ? or a newline, and at the last space before `max_len` characters;
       segments are deciphered many at a time, batched by length.
   stream models  (ciphers with memory, trained with state carried across chunks)
-      one segment: the whole text, its state carried from chunk to chunk.
+      where the cipher starts afresh every `period` letters (Vigenere, progressive; a model of
+      the letters alone): windows of about 256 letters, a whole number of periods, counted from
+      the text's start, each from a zero state, many side by side; otherwise (autokey, a model
+      of every character, --sequential) one segment: the whole text, its state carried from
+      chunk to chunk.
   context-free models  (`perchar`: each output read from its own input alone)
       no segments: the model is run once on every input id, and a text is one table lookup.
 """
@@ -171,7 +175,7 @@ class Decipherer:
         raw = code_points(text)
         folded = code_points(fold(text)) if self.fold_case else raw
         ids = self.src.ids(folded)
-        known = ids > 0
+        known = self._known(raw, ids)
         pred, prob = pred_for_known(ids[known], known)
         out = raw.copy()
         conf = np.ones(len(raw), dtype=np.float32)
@@ -184,6 +188,18 @@ class Decipherer:
         if doubt is not None:
             doubt.count(folded, known, conf if measured else None)
         return from_code_points(out), conf
+
+    def _known(self, raw: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
+        """Which characters of code points `raw` (n,) the model reads: those its vocabulary
+        holds once folded, and for a model of the letters alone only ASCII letters (the Kelvin
+        sign folds to k, but no cipher touches it)."""
+        if ids is None:
+            folded = code_points(fold(from_code_points(raw))) if self.fold_case else raw
+            ids = self.src.ids(folded)
+        known = ids > 0
+        if self.letters_only:
+            known &= ((raw | 32) >= 97) & ((raw | 32) <= 122)
+        return known
 
     def _batched(
         self, known_ids: np.ndarray, known: np.ndarray, bounds: list[int], conf: bool,
@@ -277,11 +293,15 @@ class DecipherStream:
         counted from its start (the buffer always starts where a window does), up to the last
         whole window (the rest waits for more text, unless final). A window's length is a whole
         number of periods, so each starts where the cipher starts afresh and its model from a
-        zero state, and the cuts are the same however the text arrives."""
-        codes = code_points(fold(self.buf) if self.d.fold_case else self.buf)
-        at = np.flatnonzero(self.d.src.ids(codes) > 0)  # (n,) where the known characters are
+        zero state, and the cuts are the same however the text arrives. Text from the first
+        known character of an unfinished window waits for the window to fill, so a long
+        stretch without letters inside a window is held in memory until it does."""
+        raw = code_points(self.buf)
+        at = np.flatnonzero(self.d._known(raw))  # (n,) where the known characters are
         whole = len(at) - len(at) % self.window
-        end = len(self.buf) if final else (int(at[whole - 1]) + 1 if whole else 0)
+        # what lies before the unfinished window's first known character goes out now: the
+        # characters the model does not read pass through whichever window they fall in
+        end = len(self.buf) if final or whole == len(at) else int(at[whole])
         ends = [int(e) + 1 for e in at[self.window - 1 : whole : self.window]]
         return [e for e in ends if e < end] + ([end] if end else [])
 

@@ -30,9 +30,9 @@ class Doubt:
 
     SAMPLE_EVERY = 8
     # a text is unlike the training data above these shares of unknown characters or unsure
-    # letters, chosen on the held-out texts of docs/heldout.md: every text a model deciphers
-    # below 99.5% of its letters is flagged, the corpus's own test text is not (but for the
-    # autokey model, which makes 0.4% of errors there too)
+    # letters, chosen on the held-out texts of docs/heldout.md with rnnlab 0.2's models: every
+    # text they deciphered below 99.5% of its letters was flagged, the corpus's own test text
+    # was not (but for autokey, which made 0.4% of errors there too)
     UNKNOWN_LIMIT, UNSURE_LIMIT = 0.01, 0.005
 
     @property

@@ -19,7 +19,7 @@ from rnnlab.text.ciphers import make_cipher
 from rnnlab.text.letters import VOCAB_SIZE
 
 # Ciphers whose mapping depends on what came before; `rnnlab train` streams them by default.
-MEMORY_CIPHERS = ("vigenere", "autokey", "progressive")
+MEMORY_CIPHERS = ("vigenere", "beaufort", "autokey", "progressive")
 # (augmented text and 80 epochs held best on held-out text of other styles: docs/heldout.md)
 _STREAM = {"cell": "lstm", "hidden": 128, "embed": 32, "epochs": 80, "batch_size": 64,
            "k1": 50, "k2": 50, "noise": 0.02, "augment": 0.1, "lr": 1e-2, "lr_end": 1e-4,
@@ -50,6 +50,7 @@ RECIPES: dict[str, dict] = {
     # sooner); autokey and the progressive cipher need the larger model
     "letters": _LETTERS,
     "letters:vigenere": {**_LETTERS, "hidden": 64},
+    "letters:beaufort": {**_LETTERS, "hidden": 64},
     "letters:autokey": {**_LETTERS, "hidden": 256},
     "letters:progressive": {**_LETTERS, "hidden": 256},
     # the same, reading every character (--all-characters)
@@ -138,6 +139,9 @@ def decipher_config(
     name = make_cipher(cipher, key).name if cipher is not None else ""
     letters = streaming if letters is None else letters  # streams read letters alone by default
     kind = "letters" if letters and streaming else "stream"
+    if kind == "letters" and given.get("augment"):
+        raise InputError("--augment changes case, lines, numbers and symbols, which a model of "
+                         "the letters alone never reads; drop it, or add --all-characters")
     recipe = RECIPES.get(f"{kind}:{name}", RECIPES[kind]) if streaming else RECIPES[model]
     if pairs is not None:  # pairs files hold no cipher to encipher augmented text with
         if given.get("augment"):

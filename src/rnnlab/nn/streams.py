@@ -19,8 +19,9 @@ learns, and no gradient reaches back more than 50; it must learn to count throug
 way that keeps counting right over messages of any length (see docs/length.md).
 
 Before it is laid out, the ring is augmented (text/augment.py: capitals, line breaks, numbers,
-symbols) and noised; with `offset` > 0 some messages are enciphered from a random point of the
-key, and some of those keep the state of the message before (a phase slip; see _encipher).
+symbols), cut down to its letters for a model of the letters alone (the default), and noised;
+with `offset` > 0 some messages are enciphered from a random point of the key, and some of those
+keep the state of the message before (a phase slip; see _encipher).
 """
 
 from __future__ import annotations

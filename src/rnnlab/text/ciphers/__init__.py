@@ -1,7 +1,9 @@
 """Classical ciphers: key parsing and validation, encrypt, decrypt, and streaming over long text.
 
 Only the ASCII letters A-Z and a-z are enciphered, each keeping its case; every other character
-passes through unchanged, and in Vigenere and autokey only letters advance the key. Not a
+passes through unchanged, and in Vigenere, Beaufort and autokey only letters advance the key.
+The transpositions (columnar, railfence; transposition.py) move the letters among the letters'
+places and read a text whole. Not a
 cryptanalysis toolkit: nothing here breaks a cipher without its key. The interface and the
 one-table ciphers live in base.py, those whose shift advances along the text in polyalphabetic.py
 and make_cipher in keys.py; import every name from rnnlab.text.ciphers.
@@ -19,16 +21,20 @@ from rnnlab.text.ciphers.base import (
     Substitution,
 )
 from rnnlab.text.ciphers.keys import CIPHER_NAMES, make_cipher
-from rnnlab.text.ciphers.polyalphabetic import Autokey, Progressive, Vigenere
+from rnnlab.text.ciphers.polyalphabetic import Autokey, Beaufort, Progressive, Vigenere
+from rnnlab.text.ciphers.transposition import Columnar, RailFence
 
 __all__ = [
     "CIPHER_NAMES",
     "Affine",
     "Atbash",
     "Autokey",
+    "Beaufort",
     "Caesar",
     "Cipher",
+    "Columnar",
     "Progressive",
+    "RailFence",
     "Rot13",
     "Substitution",
     "Vigenere",

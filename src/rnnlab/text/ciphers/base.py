@@ -28,6 +28,7 @@ class Cipher(ABC):
     # letters after which the cipher starts afresh as at the text's start: 1 for one table,
     # the key's length for Vigenere, None where it never does (autokey: the key is the text)
     period: int | None = 1
+    whole_text = False  # True for the ciphers that move letters: they read a text whole
 
     @abstractmethod
     def encrypt(self, text: str) -> str:
@@ -170,6 +171,9 @@ _KEY_HELP = {
     "autokey": "a primer word of letters A-Z such as QUEENLY",
     "substitution": "26 letters in any order, or a keyword such as ZEBRA",
     "progressive": "a shift and a step S,D such as 3,1 (a lone S means step 1)",
+    "beaufort": "a word of letters A-Z such as FORTIFICATION",
+    "columnar": "a keyword of 2 to 12 letters A-Z such as ZEBRAS",
+    "railfence": "a whole number of rails from 2 to 10, such as 3",
 }
 
 

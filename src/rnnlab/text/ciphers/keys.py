@@ -17,7 +17,8 @@ from rnnlab.text.ciphers.base import (
     Substitution,
     _whole_number,
 )
-from rnnlab.text.ciphers.polyalphabetic import Autokey, Progressive, Vigenere
+from rnnlab.text.ciphers.polyalphabetic import Autokey, Beaufort, Progressive, Vigenere
+from rnnlab.text.ciphers.transposition import Columnar, RailFence
 
 CIPHER_NAMES: tuple[str, ...] = (
     "caesar",
@@ -25,20 +26,24 @@ CIPHER_NAMES: tuple[str, ...] = (
     "atbash",
     "affine",
     "vigenere",
+    "beaufort",
     "autokey",
     "substitution",
+    "columnar",
+    "railfence",
 )
 # Ciphers make_cipher knows besides CIPHER_NAMES (which the command line's help text and the
 # tests list); the running-position cipher, whose shift depends on the letter's position.
 _MORE_NAMES: tuple[str, ...] = ("progressive",)
-_ALIASES = {"shift": "caesar", "trithemius": "progressive"}
+_ALIASES = {"shift": "caesar", "trithemius": "progressive", "rail-fence": "railfence"}
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
 def make_cipher(name: str, key: str | int | None = None) -> Cipher:
     """The cipher `name` (one of CIPHER_NAMES, progressive, or 'shift' for caesar) with `key`
-    parsed as typed: caesar '3' or '-29'; affine '5,8'; vigenere and autokey a word; substitution
-    26 letters or a keyword; progressive '3,1' or '3'; rot13 and atbash no key. A bad key raises
+    parsed as typed: caesar '3' or '-29'; affine '5,8'; vigenere, beaufort and autokey a word;
+    substitution 26 letters or a keyword; columnar a keyword of 2 to 12 letters; railfence a
+    number of rails, 2 to 10; progressive '3,1' or '3'; rot13 and atbash no key. A bad key raises
     CipherKeyError saying what a good one is."""
     n = _ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
     if n not in (*CIPHER_NAMES, *_MORE_NAMES):
@@ -64,7 +69,10 @@ def make_cipher(name: str, key: str | int | None = None) -> Cipher:
         if len(parts) > 2 or not all(_INTEGER.fullmatch(p.strip()) for p in parts):
             raise CipherKeyError(f"progressive key must be {_KEY_HELP[n]}; got {str(key)!r}")
         return Progressive(*(int(p) for p in parts))
-    cls = {"vigenere": Vigenere, "autokey": Autokey, "substitution": Substitution}[n]
+    if n == "railfence":
+        return RailFence(_parse_int("railfence", key))
+    cls = {"vigenere": Vigenere, "beaufort": Beaufort, "autokey": Autokey,
+           "substitution": Substitution, "columnar": Columnar}[n]  # fmt: skip
     return cls(str(key))
 
 

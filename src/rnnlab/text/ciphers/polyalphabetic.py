@@ -1,6 +1,6 @@
-"""The polyalphabetic ciphers Vigenere, autokey and progressive: the shift advances with every
-letter, so each keeps its position while streaming. Text is handled as an array of code points
-and only letters are touched. Not here: the one-table ciphers (base.py).
+"""The polyalphabetic ciphers Vigenere, Beaufort, autokey and progressive: the shift advances
+with every letter, so each keeps its position while streaming. Text is handled as an array of
+code points and only letters are touched. Not here: the one-table ciphers (base.py).
 """
 
 from __future__ import annotations
@@ -67,6 +67,29 @@ class Vigenere(_KeywordStream):
             keys = np.tile(np.roll(k, -done), -(-len(v) // len(k)))[: len(v)]  # from key[done]
             done = (done + len(v)) % len(k)
             return (v + sign * keys) % 26
+
+        return lambda text: _shift_letters(text, shift)
+
+
+class Beaufort(_KeywordStream):
+    """Letter i of the text (counting letters only) becomes key letter i mod len(key) minus the
+    letter (mod 26): the same operation enciphers and deciphers."""
+
+    name = "beaufort"
+
+    @property
+    def period(self) -> int:
+        return len(self.key)
+
+    def stream(self, decrypt: bool = False) -> Callable[[str], str]:
+        k = self._k
+        done = 0  # letters seen so far
+
+        def shift(v: np.ndarray) -> np.ndarray:
+            nonlocal done
+            keys = np.tile(np.roll(k, -done), -(-len(v) // len(k)))[: len(v)]  # from key[done]
+            done = (done + len(v)) % len(k)
+            return (keys - v) % 26
 
         return lambda text: _shift_letters(text, shift)
 
