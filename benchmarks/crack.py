@@ -9,6 +9,7 @@ the comedies were used while tuning, so the benchmark draws from the other plays
     python benchmarks/crack.py --n 200 --time-limit 10       # the full benchmark (hours)
     python benchmarks/crack.py --n 200 --rows substitution:70-110 --stem part1   # one row
     python benchmarks/crack.py --combine docs/figures/part*.csv    # one table and plot of parts
+    python benchmarks/crack.py --auto --n 40 --no-peers --stem crack_auto   # what auto names
 
 Peers, run on the same ciphertexts when importable: subbreaker (substitution),
 vigenere-solver-ng (Vigenere) and ciphey (all; it needs Python 3.8). The learned key-agnostic
@@ -38,6 +39,9 @@ ROWS = [  # family, fewest letters, most letters
     ("vigenere", 300, 300),
     ("substitution", 40, 70), ("substitution", 70, 110), ("substitution", 110, 200),
     ("substitution", 200, 300),
+    ("beaufort", 150, 150), ("beaufort", 300, 300),
+    ("columnar", 100, 100), ("columnar", 200, 200),
+    ("railfence", 40, 40), ("railfence", 100, 100),
 ]  # fmt: skip
 QUICK_ROWS = [("caesar", 20, 20), ("affine", 20, 20), ("vigenere", 150, 150),
               ("substitution", 200, 300)]  # fmt: skip
@@ -86,8 +90,12 @@ def random_key(family: str, rng: random.Random) -> str:
         return str(rng.randint(1, 25))
     if family == "affine":
         return f"{rng.choice([1, 3, 5, 7, 9, 11, 15, 17, 19, 21, 23, 25])},{rng.randint(0, 25)}"
-    if family == "vigenere":
+    if family in ("vigenere", "beaufort"):
         return "".join(rng.choice(UPPER) for _ in range(rng.randint(3, 10)))
+    if family == "columnar":  # keys of 4 to 10 letters, each letter once
+        return "".join(rng.sample(UPPER, rng.randint(4, 10)))
+    if family == "railfence":
+        return str(rng.randint(2, 10))
     return "".join(rng.sample(UPPER, 26))
 
 
@@ -137,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="2 ciphertexts a row, 4 rows, 2 s each")
     ap.add_argument("--n", type=int, default=None, help="ciphertexts per row (default 200)")
     ap.add_argument("--time-limit", type=float, default=None, help="seconds per ciphertext")
-    ap.add_argument("--families", default="caesar,affine,vigenere,substitution")
+    ap.add_argument("--families", default="caesar,affine,vigenere,substitution,beaufort,"
+                    "columnar,railfence")  # fmt: skip
+    ap.add_argument("--auto", action="store_true",
+                    help="crack with --cipher auto, and count which family it names")  # fmt: skip
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--out", type=Path, default=Path("docs/figures"))
     ap.add_argument("--seed", type=int, default=2024)
@@ -153,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     limit = args.time_limit or (2.0 if args.quick else 10.0)
     families = set(args.families.split(","))
     rows = [r for r in (QUICK_ROWS if args.quick else ROWS) if r[0] in families]
+    if args.auto:  # the confusion of --cipher auto: every family at 200 letters
+        rows = [(f, 200, 200) for f in dict.fromkeys(r[0] for r in ROWS) if f in families]
     if args.rows:
         wanted = {tuple(x.replace("-", ":").split(":")) for x in args.rows.split(",")}
         rows = [r for r in ROWS if (r[0], str(r[1]), str(r[2])) in wanted]
@@ -170,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(n):
             plain = sample(words, lo, hi, rng)
             cases.append((plain, make_cipher(family, random_key(family, rng)).encrypt(plain)))
-        solvers = {"rnnlab": lambda c, f=family: _ours(c, f, limit)}
+        named: dict[str, int] = {}
+        how = "auto" if args.auto else family
+        solvers = {"rnnlab": lambda c, f=how, d=named: _ours(c, f, limit, d)}
         for p in peers:
             if _PEER_FAMILY[p] == family:
                 solvers[p] = lambda c, p=p, f=family: _peer(p, c, f, limit)
@@ -196,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(row)
             print(f"{family:12s} {lo:3d}-{hi:3d} letters  {name:18s} solved {row[4]:6.1%}  "
                   f"chars {row[5]:6.1%}  median {row[6]:5.2f} s  (n={n})", flush=True)  # fmt: skip
+        if args.auto:
+            print(f"  auto named: {dict(sorted(named.items()))}", flush=True)
     _write(args.out, results, limit, n, args.stem or ("crack_quick" if args.quick else None))
     return 0
 
@@ -218,9 +235,10 @@ def _combine(paths: list[Path], out: Path, limit: float) -> int:
     return 0
 
 
-def _ours(ciphertext: str, family: str, limit: float) -> tuple[str, float]:
+def _ours(ciphertext: str, family: str, limit: float, named: dict) -> tuple[str, float]:
     t0 = time.monotonic()
     result = crack(ciphertext, cipher=family, time_limit=limit)
+    named[result.best.cipher] = named.get(result.best.cipher, 0) + 1
     return result.best.plaintext, time.monotonic() - t0
 
 

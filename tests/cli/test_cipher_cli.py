@@ -188,3 +188,20 @@ def test_a_large_file_without_newlines_streams_in_flat_memory(tmp_path: Path) ->
     assert code == 0
     assert out.stat().st_size == src.stat().st_size
     assert max_rss_kib < 300 * 1024  # the file is over 200 MiB; memory stays near the baseline
+
+
+@pytest.mark.parametrize(("name", "key"), [("columnar", "ZEBRAS"), ("railfence", "7")])
+def test_a_transposition_reads_a_file_whole_and_decrypt_inverts_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, key: str
+) -> None:
+    from rnnlab.text.ciphers import make_cipher
+    from rnnlab.text.corpus import default_text
+
+    plain = default_text() * 20  # about 2.6 MB: read in several pieces, moved as one text
+    src, enc, dec = tmp_path / "p.txt", tmp_path / "c.txt", tmp_path / "d.txt"
+    src.write_text(plain, encoding="utf-8")
+    assert run(capsys, "encrypt", "-c", name, "-k", key, "-i", str(src), "-o", str(enc))[0] == 0
+    secret = enc.read_text(encoding="utf-8")
+    assert secret == make_cipher(name, key).encrypt(plain) and secret != plain
+    assert run(capsys, "decrypt", "-c", name, "-k", key, "-i", str(enc), "-o", str(dec))[0] == 0
+    assert dec.read_text(encoding="utf-8") == plain

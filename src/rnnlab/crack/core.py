@@ -14,23 +14,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlab.crack.detect import looks_monoalphabetic
+from rnnlab.crack.detect import looks_monoalphabetic, looks_transposed
 from rnnlab.crack.ngram import corpus_tables, letter_codes, tables_ready
 from rnnlab.crack.problem import CRIB_BONUS, Problem, make_problem
 from rnnlab.crack.solvers import (
     Progress,
     Solution,
     solve_affine,
+    solve_beaufort,
     solve_caesar,
     solve_vigenere,
 )
 from rnnlab.crack.substitution import solve_substitution
+from rnnlab.crack.transposition import solve_columnar, solve_railfence
 from rnnlab.errors import InputError
 from rnnlab.text.ciphers import make_cipher
 
-FAMILIES = ("auto", "caesar", "affine", "vigenere", "substitution")
+FAMILIES = ("auto", "caesar", "affine", "vigenere", "beaufort", "substitution", "columnar",
+            "railfence")  # fmt: skip
 FLUENT = -3.2  # letter log-likelihood per symbol above which a decryption reads as English
-FAMILY_COST = {"caesar": 0.0, "affine": 2.5, "vigenere": 0.0, "substitution": 25.0}
+FAMILY_COST = {"caesar": 0.0, "affine": 2.5, "vigenere": 0.0, "beaufort": 0.0,
+               "substitution": 25.0, "columnar": 0.0, "railfence": 0.0}  # fmt: skip
+CHEAP = ("vigenere", "beaufort", "railfence")  # in auto, a fraction of the time is plenty
 LM_WEIGHT = 0.5  # weight of the language model's log-probability in the final ranking
 RESCORE = 12  # candidates rescored by the language model
 BUILD_TIME = 6.0  # time limit below which a first crack does not build the full tables (~3 s)
@@ -96,13 +101,14 @@ def crack(
     problem = make_problem(text, crib, None if full else corpus_tables())
     rng = np.random.default_rng(seed)
     mono = looks_monoalphabetic(letters)
-    detected = "substitution" if mono else "vigenere"
+    moved = looks_transposed(letters, problem.scorer.tables.mono)
+    detected = "transposition" if moved else "substitution" if mono else "vigenere"
 
     def report(_: float, message: str) -> None:  # progress is the share of the time limit used
         if progress:
             progress(min(1.0, (time.monotonic() - start) / time_limit), message)
 
-    pool = _search(problem, family, mono, deadline, rng, report)
+    pool = _search(problem, family, (mono, moved), deadline, rng, report)
     if family == "auto" and pool:
         best = max(pool, key=_ranking)
         if best.family in ("caesar", "affine") and _fluent(problem, best):
@@ -116,39 +122,45 @@ def crack(
 def _search(
     problem: Problem,
     family: str,
-    mono: bool,
+    looks: tuple[bool, bool],
     deadline: float,
     rng: np.random.Generator,
     report: Progress,
 ) -> list[Solution]:
-    """Run the solvers `family` calls for; for 'auto', the cheap ones first and stop when one
-    reads as English."""
-    if family == "caesar":
-        return solve_caesar(problem)
-    if family == "affine":
-        return solve_affine(problem)
-    if family == "vigenere":
-        return solve_vigenere(problem, deadline, rng, progress=report)
-    if family == "substitution":
-        seeds = crib_seeds(problem) if problem.crib is not None else None
-        return solve_substitution(problem, deadline, rng, seeds=seeds, progress=report)
+    """Run the solvers `family` calls for; for 'auto', the cheap ones first, then in the order
+    the letter statistics suggest (`looks`: one alphabet, letters only moved), stopping when
+    one reads as English."""
+    one = {"caesar": lambda: solve_caesar(problem), "affine": lambda: solve_affine(problem),
+           "railfence": lambda: solve_railfence(problem),
+           "vigenere": lambda: solve_vigenere(problem, deadline, rng, progress=report),
+           "beaufort": lambda: solve_beaufort(problem, deadline, rng, progress=report),
+           "columnar": lambda: solve_columnar(problem, deadline, rng, progress=report),
+           "substitution": lambda: solve_substitution(
+               problem, deadline, rng, progress=report,
+               seeds=crib_seeds(problem) if problem.crib is not None else None)}  # fmt: skip
+    if family != "auto":
+        return one[family]()
     report(0.0, "caesar and affine: every key")
     pool = solve_caesar(problem) + [s for s in solve_affine(problem) if not s.key.startswith("1,")]
     if _fluent(problem, max(pool, key=_ranking)):
         return pool
-    order = ["substitution", "vigenere"] if mono else ["vigenere", "substitution"]
+    mono, moved = looks
+    order = ["substitution", "vigenere", "beaufort"] if mono else [
+        "vigenere", "beaufort", "substitution"]  # fmt: skip
+    if moved:
+        order = ["railfence", "columnar", *order]
     for i, name in enumerate(order):
         now = time.monotonic()
         if now >= deadline:
             break
         left = deadline - now
-        if i == 1:
+        if i == len(order) - 1:
             stop = deadline
-        elif name == "vigenere":  # cheap: a fraction of the time is plenty
-            stop = now + max(min(1.0, left), 0.4 * left)
-        else:  # keep a little for vigenere in case the statistics misled
-            stop = deadline - min(1.0, 0.15 * left)
-        found = _search(problem, name, mono, stop, rng, report)
+        elif name in CHEAP:
+            stop = now + max(min(1.0, left), 0.4 * left) * (name != "railfence")
+        else:  # keep a little for the rest in case the statistics misled
+            stop = deadline - min(1.0 * (len(order) - 1 - i), 0.15 * left)
+        found = _search(problem, name, looks, stop, rng, report)
         pool += found
         if found and _fluent(problem, found[0]):
             break

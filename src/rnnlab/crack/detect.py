@@ -62,3 +62,22 @@ def looks_monoalphabetic(letters: np.ndarray) -> bool:
     """Whether the letters keep English's uneven frequencies (one alphabet, any family of
     Caesar, affine, substitution) rather than being flattened by a running key (Vigenere)."""
     return ioc(letters) >= MONO_IOC
+
+
+# letter cross-entropy against English's frequencies, in nats a letter, below which a text's
+# letters are English's own (a transposition moves them but keeps each): English itself scores
+# about 2.9 (2.73-3.01 over 200 held-out texts of 200 letters), a substitution or shift of it
+# 3.48 or more
+TRANSPOSED_XENT = 3.25
+
+
+def english_letters(letters: np.ndarray, english: np.ndarray) -> float:
+    """Mean -log P_English(letter) over letter codes (n,), English's frequencies (26,)."""
+    if len(letters) == 0:
+        return float("inf")
+    return float(-np.log(english[letters] + 1e-6).mean())
+
+
+def looks_transposed(letters: np.ndarray, english: np.ndarray) -> bool:
+    """Whether the letters are English's own, only moved (columnar, rail fence)."""
+    return english_letters(letters, english) < TRANSPOSED_XENT

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from rnnlab.crack.detect import period_ranking
+from rnnlab.crack.ngram import SPACE
 from rnnlab.crack.problem import Problem
 from rnnlab.text.ciphers import AFFINE_MULTIPLIERS, UPPER
 
@@ -26,7 +27,7 @@ PATIENCE = 60  # perturbed climbs without a better key after which the search st
 class Solution:
     """A candidate decryption: the family and key as `make_cipher` takes them, and its score."""
 
-    family: str  # caesar | affine | vigenere | substitution
+    family: str  # caesar | affine | vigenere | beaufort | substitution | columnar | railfence
     key: str  # as typed on the command line: '3', '5,8', 'LEMON', or 26 letters
     score: float  # search score in nats (higher is better), comparable within one Problem
     plain: np.ndarray  # (L,) the decrypted symbol stream of the Problem
@@ -174,6 +175,20 @@ def solve_vigenere(
         plain = _decrypt_vigenere(problem, key[None, :])[0]
         out.append(Solution("vigenere", "".join(UPPER[x] for x in key), s, plain))
     return out
+
+
+def solve_beaufort(
+    problem: Problem, deadline: float, rng: np.random.Generator, k: int = 5,
+    progress: Progress | None = None,
+) -> list[Solution]:  # fmt: skip
+    """Beaufort keys, found as Vigenere keys of the negated letters: p = key - c is Vigenere's
+    p = c' - key' with c' = -c and key' = -key (mod 26)."""
+    s = problem.stream
+    negated = replace(problem, stream=np.where(s == SPACE, SPACE, (26 - s) % 26))
+    found = solve_vigenere(negated, deadline, rng, k, progress)
+    problem.evaluations = negated.evaluations
+    keys = ["".join(UPPER[(26 - UPPER.index(c)) % 26] for c in f.key) for f in found]
+    return [Solution("beaufort", key, f.score, f.plain) for key, f in zip(keys, found)]
 
 
 def _used(start: float, deadline: float) -> float:
