@@ -33,13 +33,14 @@ def test_crack_prints_plaintext_then_cipher_key_and_confidence(capsys) -> None:
     assert lines[1].startswith("cipher: caesar  key: 3  confidence:")
 
 
-def test_crack_json_has_the_four_keys(capsys) -> None:
+def test_crack_json_has_the_five_keys(capsys) -> None:
     code, out, _ = run(
         capsys, "crack", "--json", "-t", "2", make_cipher("affine", "5,8").encrypt(PLAIN)
     )
     obj = json.loads(out)
-    assert code == 0 and set(obj) == {"plaintext", "cipher", "key", "confidence"}
+    assert code == 0 and set(obj) == {"plaintext", "cipher", "key", "confidence", "ambiguous"}
     assert (obj["plaintext"], obj["cipher"], obj["key"]) == (PLAIN, "affine", "5,8")
+    assert obj["ambiguous"] == []  # only a substitution has letters to leave unsettled
     assert 0.0 <= obj["confidence"] <= 1.0
 
 
@@ -91,7 +92,8 @@ def test_lm_train_saves_a_run_that_crack_can_use(capsys, tmp_path: Path) -> None
         "history.csv",
     }
     code, out, _ = run(capsys, "crack", "--lm", str(out_dir), "-t", "1", "--json", "Uif")
-    assert code == 0 and set(json.loads(out)) == {"plaintext", "cipher", "key", "confidence"}
+    keys = {"plaintext", "cipher", "key", "confidence", "ambiguous"}
+    assert code == 0 and set(json.loads(out)) == keys
 
 
 def test_vigenere_search_on_a_caesar_text_ends_well_inside_its_time_limit(capsys) -> None:

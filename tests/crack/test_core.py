@@ -126,3 +126,36 @@ def test_tables_are_ready_once_cached(monkeypatch, tmp_path) -> None:
     assert not ngram.tables_ready()
     _cache.table_file(wordfreq_available(), word_pairs_available()).write_bytes(b"x")
     assert ngram.tables_ready()
+
+
+MAYOR = ("The flags were waving over the old town as the crowd gathered to hear the mayor speak "
+         "about the harbour.")  # fmt: skip
+
+
+def test_the_letters_a_text_cannot_settle_are_reported_and_no_others() -> None:
+    from rnnlab.crack.problem import make_problem
+    from rnnlab.crack.substitution import unsettled
+
+    problem = make_problem(MAYOR)
+    found = unsettled(problem, problem.stream.copy())
+    assert "y/j" in found  # its only y is in mayor, and major reads as well
+    assert all(len(p) == 3 and p[1] == "/" and p[0] in MAYOR.lower() for p in found)
+    narrow = unsettled(problem, problem.stream.copy(), margin=0.5)
+    assert set(narrow) <= set(found) and len(found) < 10  # a few letters, not the alphabet
+
+
+def test_crack_reports_unsettled_letters_in_text_and_json(capsys) -> None:
+    import json
+
+    from rnnlab.cli import main
+
+    secret = make_cipher("substitution", "QWERTYUIOPASDFGHJKLZXCVBNM").encrypt(MAYOR)
+    res = crack(secret, "substitution", time_limit=6.0)
+    assert res.ambiguous and all(p[0] in res.best.plaintext.lower() for p in res.ambiguous)
+    wrong = {(g.lower(), t.lower()) for g, t in zip(res.best.plaintext, MAYOR) if g != t}
+    assert wrong <= {(p[0], p[2]) for p in res.ambiguous}  # any error is one it flagged
+    assert main(["crack", "--json", "-t", "6", "-c", "substitution", secret]) == 0
+    assert json.loads(capsys.readouterr().out)["ambiguous"] == res.ambiguous
+    assert main(["crack", "-t", "6", "-c", "substitution", secret]) == 0
+    assert "ambiguous: " in capsys.readouterr().out
+    assert crack(make_cipher("caesar", 3).encrypt(MAYOR)).ambiguous == []

@@ -142,7 +142,9 @@ def test_the_recipe_gives_memory_ciphers_an_lstm_and_takes_overrides():
     assert config.model.cell == "lstm" and config.model.hidden == 64
     t = config.training
     assert (t.k1, t.k2, t.epochs, t.augment) == (25, 50, 80, 0.0) and config.memory
-    assert config.data.letters and t.noise == 0.3  # the letters alone: nothing to augment
+    assert config.data.letters and t.noise == 0.45  # the letters alone: nothing to augment
+    vig = recipes.decipher_config(cipher="vigenere", key="LEMON")
+    assert (vig.training.noise, vig.model.hidden, vig.model.cell) == (0.3, 64, "lstm")
     every = recipes.decipher_config(cipher="autokey", key="K", letters=False)
     assert not every.data.letters and (every.training.augment, every.training.noise) == (0.1, 0.02)
     assert recipes.decipher_config(cipher="autokey", key="K", noise=0.1).training.noise == 0.1

@@ -98,7 +98,7 @@ def crack(
 def _print_json(result, with_candidates: bool) -> None:
     best = result.best
     obj = {"plaintext": best.plaintext, "cipher": best.cipher, "key": best.key,
-           "confidence": round(best.confidence, 4)}  # fmt: skip
+           "confidence": round(best.confidence, 4), "ambiguous": result.ambiguous}  # fmt: skip
     if with_candidates:
         obj["candidates"] = [
             {"plaintext": c.plaintext, "cipher": c.cipher, "key": c.key,
@@ -110,11 +110,13 @@ def _print_json(result, with_candidates: bool) -> None:
 
 def _print_text(result, with_candidates: bool) -> None:
     best = result.best
-    echo(best.plaintext.rstrip("\n"))
+    echo(_marked(best.plaintext.rstrip("\n"), result.ambiguous))
     echo(
         f"cipher: {best.cipher}  key: {best.key}  confidence: {best.confidence:.2f}  "
         f"({result.elapsed:.1f} s, {result.evaluations:,} keys scored)",
     )
+    if result.ambiguous:
+        echo(f"ambiguous: {', '.join(result.ambiguous)}  (letters the text cannot settle)")
     if with_candidates:
         echo()
         for i, c in enumerate(result.candidates, 1):
@@ -123,6 +125,14 @@ def _print_text(result, with_candidates: bool) -> None:
             echo(
                 f"{i:2d}. {c.score:10.1f}  {c.confidence:5.2f}  {c.cipher:12s} {c.key:26s}  {line}"
             )
+
+
+def _marked(plain: str, ambiguous: list[str]) -> str:
+    """On a terminal, the unsettled letters of `plain` underlined; elsewhere `plain` as is."""
+    given = {pair[0] for pair in ambiguous}
+    if not given or not sys.stdout.isatty():
+        return plain
+    return "".join(f"\x1b[4m{c}\x1b[24m" if c.lower() in given else c for c in plain)
 
 
 class _Progress:

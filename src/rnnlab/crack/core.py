@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from rnnlab.crack.solvers import (
     solve_caesar,
     solve_vigenere,
 )
-from rnnlab.crack.substitution import solve_substitution
+from rnnlab.crack.substitution import solve_substitution, unsettled
 from rnnlab.crack.transposition import solve_columnar, solve_railfence
 from rnnlab.errors import InputError
 from rnnlab.text.ciphers import make_cipher
@@ -63,6 +63,9 @@ class CrackResult:
     elapsed: float  # seconds
     evaluations: int  # candidate decryptions scored
     full_statistics: bool = True  # False: the full tables were not built yet (see crack)
+    # substitution: the letters the text cannot settle, 'a/b' (the letter given, the other
+    # reading), each swap scoring within UNSETTLED_MARGIN of the best (substitution.unsettled)
+    ambiguous: list[str] = field(default_factory=list)
 
 
 def crack(
@@ -115,8 +118,17 @@ def crack(
             detected = best.family
     ranked = _rank(problem, pool, scorer, max(candidates, RESCORE), report)
     out = ranked[: max(candidates, 1)]
+    ambiguous = _ambiguous(problem, pool, out[0])
     elapsed = time.monotonic() - start
-    return CrackResult(out[0], out, detected, elapsed, problem.evaluations, full)
+    return CrackResult(out[0], out, detected, elapsed, problem.evaluations, full, ambiguous)
+
+
+def _ambiguous(problem: Problem, pool: list[Solution], best: Candidate) -> list[str]:
+    """The unsettled letters of the best decryption, when it is a substitution."""
+    if best.cipher != "substitution":
+        return []
+    sol = next(s for s in pool if s.family == "substitution" and s.key == best.key)
+    return unsettled(problem, sol.plain)
 
 
 def _search(

@@ -201,3 +201,29 @@ def _solution(climber: _Climber, dec: np.ndarray, score: float) -> Solution:
         image[int(dec[c])] = UPPER[c]
     plain = climber.decrypt(dec[None, :])[0]
     return Solution("substitution", "".join(image), score, plain)
+
+
+UNSETTLED_MARGIN = 3.0  # nats: a swap scoring this close to the best is a reading as good
+
+
+def unsettled(problem: Problem, plain: np.ndarray, margin: float = UNSETTLED_MARGIN) -> list[str]:
+    """The letters the text cannot settle: each swap of a plaintext letter with another, made
+    throughout the decryption `plain` (L,), that scores within `margin` nats of it, as 'a/b'
+    (the letter given, the alternative), closest first. `waving` with no k elsewhere gives
+    'v/k' when `waking` reads as well."""
+    base = float(problem.score(plain[None, :])[0])
+    present = np.bincount(plain[plain < 26], minlength=26) > 0
+    i, j = np.triu_indices(26, k=1)
+    keep = present[i] | present[j]
+    i, j = i[keep], j[keep]
+    swapped = np.repeat(plain[None, :], len(i), axis=0)
+    swapped[plain[None, :] == i[:, None]] = np.repeat(j, (plain[None, :] == i[:, None]).sum(1))
+    swapped[plain[None, :] == j[:, None]] = np.repeat(i, (plain[None, :] == j[:, None]).sum(1))
+    scores = problem.score(swapped) if len(i) else np.zeros(0)
+    out = []
+    for k in np.argsort(-scores, kind="stable"):
+        if scores[k] < base - margin:
+            break
+        a, b = (i[k], j[k]) if present[i[k]] else (j[k], i[k])
+        out.append(f"{UPPER[a].lower()}/{UPPER[b].lower()}")
+    return out
