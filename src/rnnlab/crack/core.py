@@ -1,8 +1,8 @@
 """`crack`: from ciphertext alone to plaintext, cipher, key and a confidence, within a time limit.
 
 It picks the solvers (all of them in turn for --cipher auto), pools their candidates, rescores
-the best with the character language model and ranks them. The solvers are in solvers.py and
-substitution.py; the scores in problem.py and lm.py.
+the best with the character language model and ranks them. The solvers are in solvers.py,
+substitution.py and transposition.py; the scores in problem.py and lm.py.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class Candidate:
     """One decryption: the plaintext with case, spaces and punctuation kept, and its key."""
 
     plaintext: str
-    cipher: str  # caesar | affine | vigenere | substitution
+    cipher: str  # caesar | affine | vigenere | beaufort | substitution | columnar | railfence
     key: str  # as `rnnlab decrypt --key` takes it
     score: float  # final score in nats (higher is better)
     confidence: float  # 0..1: the share of belief among candidates, times how English it reads
@@ -59,7 +59,7 @@ class CrackResult:
 
     best: Candidate
     candidates: list[Candidate]  # best first, best included
-    detected: str  # the family the letter statistics pointed to
+    detected: str  # what the letter statistics pointed to: a family, or "transposition"
     elapsed: float  # seconds
     evaluations: int  # candidate decryptions scored
     full_statistics: bool = True  # False: the full tables were not built yet (see crack)
