@@ -191,9 +191,10 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(n):
             plain = sample(words, lo, hi, rng)
             cases.append((plain, make_cipher(family, random_key(family, rng)).encrypt(plain)))
-        named: dict[str, int] = {}
+        named: dict[str, int] = {}  # family crack named -> ciphertexts
+        unsure: dict[str, list[str]] = {}  # ciphertext -> the letters crack left unsettled
         how = "auto" if args.auto else family
-        solvers = {"rnnlab": lambda c, f=how, d=named: _ours(c, f, limit, d)}
+        solvers = {"rnnlab": lambda c, f=how, d=named, u=unsure: _ours(c, f, limit, d, u)}
         for p in peers:
             if _PEER_FAMILY[p] == family:
                 solvers[p] = lambda c, p=p, f=family: _peer(p, c, f, limit)
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                 guess, s = solve(ciphertext)
                 solved += guess == plain
                 settled += guess == plain or (name == "rnnlab" and unsettled_only(
-                    plain, guess, named.get(("ambiguous", ciphertext), [])))  # fmt: skip
+                    plain, guess, unsure.get(ciphertext, [])))  # fmt: skip
                 accs.append(char_accuracy(plain, guess))
                 secs.append(s)
             row = (
@@ -225,8 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                      if name == "rnnlab" and family == "substitution" else ""),
                   flush=True)  # fmt: skip
         if args.auto:
-            counts = dict(sorted((k, v) for k, v in named.items() if isinstance(k, str)))
-            print(f"  auto named: {counts}", flush=True)
+            print(f"  auto named: {dict(sorted(named.items()))}", flush=True)
     _write(args.out, results, limit, n, args.stem or ("crack_quick" if args.quick else None))
     return 0
 
@@ -249,11 +249,13 @@ def _combine(paths: list[Path], out: Path, limit: float) -> int:
     return 0
 
 
-def _ours(ciphertext: str, family: str, limit: float, named: dict) -> tuple[str, float]:
+def _ours(
+    ciphertext: str, family: str, limit: float, named: dict, unsure: dict
+) -> tuple[str, float]:
     t0 = time.monotonic()
     result = crack(ciphertext, cipher=family, time_limit=limit)
     named[result.best.cipher] = named.get(result.best.cipher, 0) + 1
-    named[("ambiguous", ciphertext)] = result.ambiguous
+    unsure[ciphertext] = result.ambiguous
     return result.best.plaintext, time.monotonic() - t0
 
 

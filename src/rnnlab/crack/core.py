@@ -168,8 +168,8 @@ def _search(
         left = deadline - now
         if i == len(order) - 1:
             stop = deadline
-        elif name in CHEAP:
-            stop = now + max(min(1.0, left), 0.4 * left) * (name != "railfence")
+        elif name in CHEAP:  # (the rail fence tries every fence whatever the time)
+            stop = now + max(min(1.0, left), 0.4 * left)
         else:  # keep a little for the rest in case the statistics misled
             stop = deadline - min(1.0 * (len(order) - 1 - i), 0.15 * left)
         found = _search(problem, name, looks, stop, rng, report)

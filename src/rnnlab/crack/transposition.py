@@ -120,11 +120,11 @@ def solve_columnar(
             for j in np.argsort(-scores)[:3]:
                 found[tuple(orders[j])] = float(scores[j])
             continue
-        since = 0
+        since, best = 0, -np.inf  # climbs without a better order; the best of this length
         while since < PATIENCE and time.monotonic() < stop:
             order, score = _climb(problem, rng.permutation(w), stop)
-            since = 0 if score > max((v for o, v in found.items() if len(o) == w),
-                                     default=-np.inf) + 1e-9 else since + 1  # fmt: skip
+            since = 0 if score > best + 1e-9 else since + 1
+            best = max(best, score)
             found[tuple(order)] = max(found.get(tuple(order), -np.inf), score)
     ranked = sorted(found, key=lambda o: -found[o])[: 4 * k]
     orders = [np.array(o) for o in ranked]

@@ -30,6 +30,20 @@ def _shift_letters(text: str, shift_fn: Callable[[np.ndarray], np.ndarray]) -> s
     return from_code_points(out)
 
 
+def _repeating_key(k: np.ndarray, combine) -> Callable[[str], str]:
+    """A stream whose letter i (counting letters only) is combine(letter values, key values)
+    with key letter i mod len(k), the key's place kept from one call to the next."""
+    done = 0  # letters seen so far
+
+    def shift(v: np.ndarray) -> np.ndarray:
+        nonlocal done
+        keys = np.tile(np.roll(k, -done), -(-len(v) // len(k)))[: len(v)]  # from key[done]
+        done = (done + len(v)) % len(k)
+        return combine(v, keys)
+
+    return lambda text: _shift_letters(text, shift)
+
+
 class _KeywordStream(Cipher):
     """A cipher keyed by a word whose state runs along the text: encrypt and decrypt are one
     call of the stateful `stream` that each subclass defines."""
@@ -59,16 +73,8 @@ class Vigenere(_KeywordStream):
         return len(self.key)
 
     def stream(self, decrypt: bool = False) -> Callable[[str], str]:
-        k, sign = self._k, (-1 if decrypt else 1)
-        done = 0  # letters seen so far
-
-        def shift(v: np.ndarray) -> np.ndarray:
-            nonlocal done
-            keys = np.tile(np.roll(k, -done), -(-len(v) // len(k)))[: len(v)]  # from key[done]
-            done = (done + len(v)) % len(k)
-            return (v + sign * keys) % 26
-
-        return lambda text: _shift_letters(text, shift)
+        sign = -1 if decrypt else 1
+        return _repeating_key(self._k, lambda v, keys: (v + sign * keys) % 26)
 
 
 class Beaufort(_KeywordStream):
@@ -82,16 +88,7 @@ class Beaufort(_KeywordStream):
         return len(self.key)
 
     def stream(self, decrypt: bool = False) -> Callable[[str], str]:
-        k = self._k
-        done = 0  # letters seen so far
-
-        def shift(v: np.ndarray) -> np.ndarray:
-            nonlocal done
-            keys = np.tile(np.roll(k, -done), -(-len(v) // len(k)))[: len(v)]  # from key[done]
-            done = (done + len(v)) % len(k)
-            return (keys - v) % 26
-
-        return lambda text: _shift_letters(text, shift)
+        return _repeating_key(self._k, lambda v, keys: (keys - v) % 26)
 
 
 class Autokey(_KeywordStream):
