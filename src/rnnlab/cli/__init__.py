@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import typer
 from typer.exceptions import TyperException
 
-from rnnlab.cli import bptt, cipher, crack, experiment, run, use  # noqa: F401  (they register commands)
+from rnnlab.cli import bptt, cipher, crack, experiment, run, serve, use  # noqa: F401  (they register commands)
 from rnnlab.cli._app import Stopped, app
 from rnnlab.errors import RnnlabError
 

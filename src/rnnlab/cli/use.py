@@ -92,13 +92,8 @@ def _say_doubt(doubt, measured_all: bool) -> None:
     """One line on stderr when the text looks unlike the model's training data."""
     if not doubt.unlike:
         return
-    sampled = "" if measured_all else " (measured on a sample)"
     print(
-        f"note: this text looks unlike the model's training data: {doubt.unknown_share:.1%} of "
-        f"its characters are unknown to the model and pass through unchanged, and "
-        f"{doubt.unsure_share:.1%} of its letters{sampled} are deciphered with confidence under "
-        f"{doubt.threshold:.0%}; doubt the output, or train on text like it "
-        "(--json shows each character's confidence)",
+        f"note: {doubt.message(measured_all)} (--json shows each character's confidence)",
         file=sys.stderr,
     )
 

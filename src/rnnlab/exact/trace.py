@@ -302,3 +302,22 @@ def to_json(tr: Trace) -> dict:
         "loss": float(num(tr.grads.loss)),
         "grad": grad,
     }
+
+
+def paths_json(tr: Trace) -> dict:
+    """Every gradient as its terms, for a page that draws each term's path through time:
+    {"params": {W_h: {"total": "8", "terms": [{"t", "k", "value", "factors"}, ..]}, ..},
+    "states": {"h_0": {..}, ..}}. Values are shown as `show` writes them; factors (the scalar
+    RNN's chain-rule factors, in order) as numbers."""
+
+    def entry(terms: list[PathTerm], total: np.ndarray) -> dict:
+        scale = _scale(terms)
+        rows = [{"t": term.t, "k": term.k, "value": show(term.value, scale),
+                 "factors": [float(num(f)) for f in term.factors]} for term in terms]  # fmt: skip
+        return {"total": show(total, scale), "terms": rows}
+
+    params = {name: entry(terms, tr.grads.params[name]) for name, terms in tr.param_terms.items()}
+    state_name = tr.problem.net.cell.state_names[0]
+    states = {f"{state_name}_{k}": entry(tr.state_terms[k], tr.grads.states[k][0])
+              for k in range(tr.problem.steps + 1)}  # fmt: skip
+    return {"params": params, "states": states}

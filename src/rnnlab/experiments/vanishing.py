@@ -206,7 +206,8 @@ def _write(out: Path, cfg: Settings, curves, matrix_rows, radius_rows) -> list[P
     return [csv, matrices, radius, png]
 
 
-def _fate(norm: float) -> str:
+def fate(norm: float) -> str:
+    """What a median ||dh_T/dh_0|| says: it vanishes, explodes, or stays within the limits."""
     if norm < VANISHED:
         return "vanishes"
     return "explodes" if norm > EXPLODED else f"stays within {VANISHED:g} to {EXPLODED:g}"
@@ -229,16 +230,16 @@ def _verdict(v: dict[str, float], T: int) -> list[str]:
     return [
         f"One unit: the assignment's reasoning {'holds' if holds else 'does not hold'}. "
         f"|W_hh| ~ |N(0, 1)| is below 1 with probability {p1:.2f} (median {r1:.2f}); the tanh "
-        f"RNN's median ||dh_{T}/dh_0|| is {sci(n1)}: it {_fate(n1)} (with |w| > 1, tanh "
+        f"RNN's median ||dh_{T}/dh_0|| is {sci(n1)}: it {fate(n1)} (with |w| > 1, tanh "
         "settles where |w tanh'| < 1).",
         f"Two units: 'mostly < 1' {'fails' if p2 < 0.5 else 'holds'}: the median spectral "
         f"radius is {r2:.2f} and {p2:.2f} of draws are below 1. The median norm after {T} "
-        f"steps is {sci(n2)} ({_fate(n2)}): tanh saturation, not a small W_hh, decides.",
+        f"steps is {sci(n2)} ({fate(n2)}): tanh saturation, not a small W_hh, decides.",
         f"64 units, N(0, 1): tanh' < 1 (mean {slope64:.2f}) does not beat a spectral radius near "
         f"{v['radius/n64/normal']:.1f}; the median norm after {T} steps is {sci(n64)}: it "
-        f"{_fate(n64)}.",
+        f"{fate(n64)}.",
         f"64 units, tanh RNN, W_hh of spectral radius about 1 ({at64(('rnn',))}): it "
-        + " and ".join(sorted({_fate(v[f"norm_t{T}/rnn/n64/{i}"]) for i in INITS[1:]}))
+        + " and ".join(sorted({fate(v[f"norm_t{T}/rnn/n64/{i}"]) for i in INITS[1:]}))
         + f" over {T} steps.",
         "Gated cells at zero biases sit with their gates half open and lose about half the "
         f"gradient per step ({at64(('gru', 'lstm'))}). With the update or forget gate biased "

@@ -59,6 +59,14 @@ class Doubt:
             self.letters += int(letters.sum())
             self.unsure += int((conf[letters] < self.threshold).sum())
 
+    def message(self, measured_all: bool = True) -> str:
+        """What the shares say, in one sentence, for a text that looks unlike the training data."""
+        sampled = "" if measured_all else " (measured on a sample)"
+        return (f"this text looks unlike the model's training data: {self.unknown_share:.1%} of "
+                f"its characters are unknown to the model and pass through unchanged, and "
+                f"{self.unsure_share:.1%} of its letters{sampled} are deciphered with confidence "
+                f"under {self.threshold:.0%}; doubt the output, or train on text like it")
+
     def to_json(self) -> dict:
         return {"unknown_share": round(self.unknown_share, 6),
                 "unsure_share": round(self.unsure_share, 6), "threshold": self.threshold,

@@ -1,0 +1,99 @@
+// What every page shares: requests to the server, the polling of long jobs, errors shown
+// in the page, and the page's inputs kept in its address.
+const URL_TEXT_LIMIT = 4000; // longer texts are left out of the address
+
+export const $ = (id) => document.getElementById(id);
+
+// POST (or GET without a body) to the server; throws an Error with the server's message.
+export async function api(path, body) {
+  const opts = body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  };
+  let response;
+  try {
+    response = await fetch(path, opts);
+  } catch (e) {
+    throw new Error("the server cannot be reached; is rnnlab serve still running?");
+  }
+  let data;
+  try {
+    data = await response.json();
+  } catch (e) {
+    throw new Error(`the server answered ${response.status} without JSON`);
+  }
+  if (!response.ok) throw new Error(data.error || `error ${response.status}`);
+  return data;
+}
+
+// Follow job `id` until it ends, calling onUpdate(job) at each look; resolves with the last.
+export async function poll(id, onUpdate, every = 300) {
+  for (;;) {
+    const job = await api(`/api/jobs/${id}`);
+    onUpdate(job);
+    if (job.state !== "running") return job;
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+export function cancel(id) {
+  return api(`/api/jobs/${id}/cancel`, {});
+}
+
+export function showError(id, error) {
+  const el = $(id);
+  el.textContent = error ? String(error.message || error) : "";
+  el.hidden = !error;
+}
+
+export function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+  }[c]));
+}
+
+export function fillSelect(id, options, selected) {
+  const el = $(id);
+  el.replaceChildren(...options.map(([value, label]) => {
+    const o = document.createElement("option");
+    o.value = value;
+    o.textContent = label;
+    return o;
+  }));
+  if (selected !== undefined && options.some(([v]) => v === selected)) el.value = selected;
+}
+
+// The page's inputs as they stand, written into the address without a new history entry.
+export function saveState(page, fields) {
+  const params = new URLSearchParams();
+  for (const [key, id] of Object.entries(fields)) {
+    const el = $(id);
+    const value = el.type === "checkbox" ? (el.checked ? "1" : "") : el.value;
+    if (value !== "" && value.length <= URL_TEXT_LIMIT) params.set(key, value);
+  }
+  const hash = `#/${page}` + (params.toString() ? `?${params}` : "");
+  if (location.hash !== hash) history.replaceState(null, "", hash);
+}
+
+// Fill the inputs from the address; true when the address held any of them.
+export function loadState(fields, params) {
+  let any = false;
+  for (const [key, id] of Object.entries(fields)) {
+    if (!params.has(key)) continue;
+    const el = $(id);
+    if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === params.get(key))) {
+      const o = document.createElement("option"); // a run not (yet) listed: keep what was asked
+      o.value = o.textContent = params.get(key);
+      el.append(o);
+    }
+    el.value = params.get(key);
+    any = true;
+  }
+  return any;
+}
+
+export function watch(page, fields) {
+  for (const id of Object.values(fields)) {
+    $(id).addEventListener("input", () => saveState(page, fields));
+    $(id).addEventListener("change", () => saveState(page, fields));
+  }
+}
