@@ -50,10 +50,10 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], runs: Path, log: Callable[[str], None]) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        super().__init__(address, Handler)
         self.site, self.board, self.log = api.Site(runs), JobBoard(), log
         self.files = static_files()
         self.local = address[0] in LOCAL_NAMES
+        super().__init__(address, Handler)
 
     def server_close(self) -> None:
         self.board.cancel_all()

@@ -78,7 +78,8 @@ def train_work(site: Site, body: dict) -> Planned:
         p = jobs.prepare(config)
         runs.prepare_dir(out)
         job.live.update(run=name, describe=jobs.describe(p), records=[], losses=[])
-        res = jobs.train_run(config, out, lambda e: _follow(job, e, limit), job.stopped,
+        follow = lambda e: _follow(job, e, limit, config.training.epochs)  # noqa: E731
+        res = jobs.train_run(config, out, follow, job.stopped,
                              prepared=p, figure_later=True)  # fmt: skip
         h = res.history
         return {"run": name, "stopped": h.stopped, "parameters": res.parameters,
@@ -107,7 +108,7 @@ def _corpus_file(site: Site, name: str, text) -> str | None:
     return str(atomic_write_text(path, text))
 
 
-def _follow(job: Job, e, limit: float) -> None:
+def _follow(job: Job, e, limit: float, epochs: int) -> None:
     """A training event into the job: progress, the validation records and a thinned loss curve."""
     live = job.live
     done = (e.epoch + e.step / max(e.steps_per_epoch, 1)) if e.steps_per_epoch else e.epoch
@@ -122,9 +123,9 @@ def _follow(job: Job, e, limit: float) -> None:
                                 "val_loss": r["val_loss"],
                                 "val_accuracy": r["val_char_accuracy"],
                                 "seconds": round(r["train_seconds"], 2)})  # fmt: skip
-    elapsed = time.monotonic() - job.started
-    job.fraction = min(elapsed / limit, 1.0)
-    job.message = f"epoch {e.epoch + 1}, step {e.step}"
+    elapsed = time.monotonic() - job.started  # the share of epochs or of the time, if more
+    job.fraction = min(max(done / max(epochs, 1), elapsed / limit), 1.0)
+    job.message = f"epoch {e.epoch + 1} of at most {epochs}, step {e.step}"
 
 
 def gradients_work(body: dict) -> Planned:

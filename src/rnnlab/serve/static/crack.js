@@ -64,7 +64,7 @@ function render(r) {
     const dd = document.createElement("dd");
     dt.textContent = k;
     dd.textContent = v;
-    dd.id = `crack-${k.split(" ")[0]}`;
+    dd.id = `crack-found-${k.split(" ")[0]}`;
     return [dt, dd];
   }));
   const head = ["#", "score", "confidence", "cipher", "key", "plaintext"];

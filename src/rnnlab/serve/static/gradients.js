@@ -57,5 +57,5 @@ function render(r) {
   });
   const last = r.median[r.median.length - 1];
   $("grad-verdict").textContent = `At t = ${r.steps}, the median ||dh_t/dh_0|| is ` +
-    `1e${last.toFixed(1)}: it ${r.fate}.`;
+    `10^${last.toFixed(1)}: it ${r.fate}.`;
 }
