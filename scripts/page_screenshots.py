@@ -21,8 +21,8 @@ from playwright.sync_api import sync_playwright
 from rnnlab.serve import make_server
 from rnnlab.text.ciphers import make_cipher
 
-DECIPHER = ("KING HENRY: Once more unto the breach, dear friends, once more;\n"
-            "Or close the wall up with our English dead. (Act III, 1599)")
+DECIPHER = ("\u201cCaf\u00e9,\u201d she said \u2014 na\u00efve, isn\u2019t it? \u00a35 for "
+            "d\u00e9j\u00e0 vu.\nQUOTH THE RAVEN, 'NEVERMORE.' 3.14159 <html> {}|\\^")
 SUBSTITUTION = ("kon luh kogevnalc, ljnz vecl xn closagc hy ntekr rnaglj, kaq sa ljn oncerlsag "
                 "qswlshakoz, nkwj wjkokwlno sa b")
 
@@ -45,7 +45,7 @@ def shoot(base: str, run: str, out: Path, chromium: str) -> None:
         page.wait_for_selector("#crack-found-key", timeout=60_000)
         page.screenshot(path=out / "page-crack.png", full_page=True)
 
-        open_("#/train?cipher=vigenere&key=LEMON&epochs=4&limit=120")
+        open_("#/train?cipher=vigenere&key=LEMON&limit=300")
         page.fill("#train-name", f"page-vigenere-{time.strftime('%H%M%S')}")
         page.click("#train-go")
         page.wait_for_selector("#train-open", timeout=300_000)

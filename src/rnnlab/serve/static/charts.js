@@ -2,7 +2,7 @@
 // between two curves, horizontal guide lines, axes with a few round ticks.
 import { escapeHtml } from "/static/util.js";
 
-const W = 560, H = 300, M = { left: 58, right: 16, top: 28, bottom: 44 };
+const W = 560, H = 310, M = { left: 58, right: 16, top: 44, bottom: 44 };
 
 function ticks(lo, hi, count = 5) {
   if (!(hi > lo)) return [lo];
@@ -59,7 +59,7 @@ export function lineChart(opts) {
   opts.series.forEach((s, i) => {
     parts.push(`<path d="${path(s.points)}" class="line ${s.cls || `s${i}`}"/>`);
     if (s.label) {
-      parts.push(`<text x="${M.left + 8 + 150 * i}" y="${M.top + 10}" class="legend-text ${s.cls || `s${i}`}">${escapeHtml(s.label)}</text>`);
+      parts.push(`<text x="${M.left + 8 + 170 * i}" y="${M.top - 12}" class="legend-text ${s.cls || `s${i}`}">${escapeHtml(s.label)}</text>`);
     }
   });
   parts.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" class="axis"/>`,
