@@ -50,7 +50,10 @@ def test_any_cipher_and_key_either_round_trips_or_says_why_in_one_line(name, key
         _one_line(e)
         return
     secret = cipher.encrypt(text)
-    assert len(secret) == len(text) and cipher.decrypt(secret) == text
+    if cipher.lossy:  # Playfair: J read as I, fillers put in; its own ciphertext comes back
+        assert cipher.encrypt(cipher.decrypt(secret)) == secret
+    else:
+        assert len(secret) == len(text) and cipher.decrypt(secret) == text
     if cipher.whole_text:  # a transposition refuses to stream, saying so in one line
         with pytest.raises(InputError) as err:
             cipher.stream()

@@ -174,7 +174,7 @@ def test_make_cipher_parses_keys_as_typed() -> None:
     assert {
         make_cipher(n, k).name
         for n, k in zip(
-            CIPHER_NAMES, ["1", None, None, "1,0", "A", "A", "A", "A", "AB", "2"], strict=True
+            CIPHER_NAMES, ["1", None, None, "1,0", "A", "A", "A", "A", "AB", "2", "A"], strict=True
         )
     } == set(CIPHER_NAMES)
 

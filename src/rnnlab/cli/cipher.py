@@ -19,12 +19,13 @@ from rnnlab.errors import InputError
 
 # Kept literal so `rnnlab --help` need not import numpy; a test checks it against CIPHER_NAMES.
 CIPHER_HELP = ("caesar (or shift), rot13, atbash, affine, vigenere, beaufort, autokey, "
-               "substitution, columnar, railfence (the last two move letters; they read the "
-               "text whole)")  # fmt: skip
+               "substitution, columnar, railfence (these two move letters), playfair (pairs of "
+               "letters, I and J merged); the last three read the text whole")  # fmt: skip
 KEY_HELP = (
     "the key: caesar 3 (a negative shift as --key=-3 or --key -3); affine 5,8; "
     "vigenere LEMON; beaufort FORTIFICATION; autokey QUEENLY; substitution 26 letters or a "
-    "keyword; columnar a keyword of 2-12 letters; railfence 2-10 rails; rot13 and atbash none"
+    "keyword; columnar a keyword of 2-12 letters; railfence 2-10 rails; playfair a keyword or "
+    "the 25 letters of a square; rot13 and atbash none"
 )
 
 TextArg = Annotated[

@@ -17,7 +17,7 @@ import typer
 from rnnlab.cli._app import app, echo, text_argument
 
 FAMILY_HELP = ("auto (tell the family from the text), caesar, affine, vigenere, beaufort, "
-               "substitution, columnar or railfence")
+               "substitution, columnar, railfence or playfair")
 
 lm_app = typer.Typer(help="The character language model that judges candidate plaintexts.")
 app.add_typer(lm_app, name="lm")

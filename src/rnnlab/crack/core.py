@@ -2,7 +2,7 @@
 
 It picks the solvers (all of them in turn for --cipher auto), pools their candidates, rescores
 the best with the character language model and ranks them. The solvers are in solvers.py,
-substitution.py and transposition.py; the scores in problem.py and lm.py.
+substitution.py, transposition.py and playfair.py; the scores in problem.py and lm.py.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnlab.crack.detect import looks_monoalphabetic, looks_transposed
+from rnnlab.crack.detect import looks_monoalphabetic, looks_playfair, looks_transposed
 from rnnlab.crack.ngram import corpus_tables, letter_codes, tables_ready
+from rnnlab.crack.playfair import solve_playfair
 from rnnlab.crack.problem import CRIB_BONUS, Problem, make_problem
 from rnnlab.crack.solvers import (
     Progress,
@@ -31,10 +32,11 @@ from rnnlab.errors import InputError
 from rnnlab.text.ciphers import make_cipher
 
 FAMILIES = ("auto", "caesar", "affine", "vigenere", "beaufort", "substitution", "columnar",
-            "railfence")  # fmt: skip
+            "railfence", "playfair")  # fmt: skip
 FLUENT = -3.2  # letter log-likelihood per symbol above which a decryption reads as English
 FAMILY_COST = {"caesar": 0.0, "affine": 2.5, "vigenere": 0.0, "beaufort": 0.0,
-               "substitution": 25.0, "columnar": 0.0, "railfence": 0.0}  # fmt: skip
+               "substitution": 25.0, "columnar": 0.0, "railfence": 0.0,
+               "playfair": 0.0}  # fmt: skip  (playfair pays for its square in its score)
 CHEAP = ("vigenere", "beaufort", "railfence")  # in auto, a fraction of the time is plenty
 LM_WEIGHT = 0.5  # weight of the language model's log-probability in the final ranking
 RESCORE = 12  # candidates rescored by the language model
@@ -106,6 +108,8 @@ def crack(
     mono = looks_monoalphabetic(letters)
     moved = looks_transposed(letters, problem.scorer.tables.mono)
     detected = "transposition" if moved else "substitution" if mono else "vigenere"
+    if not moved and looks_playfair(letters):  # even, no J, no pair of one letter twice
+        detected = "playfair"
 
     def report(_: float, message: str) -> None:  # progress is the share of the time limit used
         if progress:
@@ -147,6 +151,7 @@ def _search(
            "vigenere": lambda: solve_vigenere(problem, deadline, rng, progress=report),
            "beaufort": lambda: solve_beaufort(problem, deadline, rng, progress=report),
            "columnar": lambda: solve_columnar(problem, deadline, rng, progress=report),
+           "playfair": lambda: solve_playfair(problem, deadline, rng, progress=report),
            "substitution": lambda: solve_substitution(
                problem, deadline, rng, progress=report,
                seeds=crib_seeds(problem) if problem.crib is not None else None)}  # fmt: skip
@@ -161,6 +166,8 @@ def _search(
         "vigenere", "beaufort", "substitution"]  # fmt: skip
     if moved:
         order = ["railfence", "columnar", *order]
+    elif looks_playfair(letter_codes(problem.text)):  # even, no J, no double: most likely it
+        order = ["playfair", *order]
     for i, name in enumerate(order):
         now = time.monotonic()
         if now >= deadline:

@@ -78,6 +78,16 @@ def english_letters(letters: np.ndarray, english: np.ndarray) -> float:
     return float(-np.log(english[letters] + 1e-6).mean())
 
 
+def looks_playfair(letters: np.ndarray, fewest: int = 20) -> bool:
+    """Whether the letters (A = 0) can be a Playfair ciphertext: at least `fewest`, an even
+    number, no J, and no pair (letters 1-2, 3-4, ...) of two equal letters. Other ciphertexts
+    of 200 letters pass about one time in 200 (a substitution that hides J's letter and pairs
+    no double), a Vigenere almost never (it has J's)."""
+    n = len(letters)
+    return (n >= fewest and n % 2 == 0 and not (letters == 9).any()
+            and not (letters[0::2] == letters[1::2]).any())  # fmt: skip
+
+
 def looks_transposed(letters: np.ndarray, english: np.ndarray) -> bool:
     """Whether the letters are English's own, only moved (columnar, rail fence)."""
     return english_letters(letters, english) < TRANSPOSED_XENT

@@ -268,9 +268,9 @@ class RunConfig:
             from rnnlab.text.ciphers import make_cipher
 
             c = make_cipher(self.cipher.name, self.cipher.key)  # a bad key says why
-            _fail(not c.whole_text, f"{c.name} moves letters across the whole text, and a "
-                  f"decipherer reads each letter where it stands; crack it instead: rnnlab crack "
-                  f"--cipher {c.name}")  # fmt: skip
+            _fail(not c.whole_text, f"{c.name} reads the whole text (it moves or pairs letters), "
+                  f"and a decipherer reads each letter where it stands; crack it instead: "
+                  f"rnnlab crack --cipher {c.name}")  # fmt: skip
         if d.stream:
             _fail(
                 self.model.kind == "char" and not self.model.bidirectional,

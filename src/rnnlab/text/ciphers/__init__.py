@@ -21,6 +21,7 @@ from rnnlab.text.ciphers.base import (
     Substitution,
 )
 from rnnlab.text.ciphers.keys import CIPHER_NAMES, make_cipher
+from rnnlab.text.ciphers.playfair import Playfair
 from rnnlab.text.ciphers.polyalphabetic import Autokey, Beaufort, Progressive, Vigenere
 from rnnlab.text.ciphers.transposition import Columnar, RailFence
 
@@ -33,6 +34,7 @@ __all__ = [
     "Caesar",
     "Cipher",
     "Columnar",
+    "Playfair",
     "Progressive",
     "RailFence",
     "Rot13",

@@ -29,6 +29,7 @@ class Cipher(ABC):
     # the key's length for Vigenere, None where it never does (autokey: the key is the text)
     period: int | None = 1
     whole_text = False  # True for the ciphers that move letters: they read a text whole
+    lossy = False  # True for Playfair alone: decrypt(encrypt(t)) may differ from t
 
     @abstractmethod
     def encrypt(self, text: str) -> str:
@@ -174,6 +175,7 @@ _KEY_HELP = {
     "beaufort": "a word of letters A-Z such as FORTIFICATION",
     "columnar": "a keyword of 2 to 12 letters A-Z such as ZEBRAS",
     "railfence": "a whole number of rails from 2 to 10, such as 3",
+    "playfair": "a keyword of letters A-Z such as PLAYFAIR (or the 25 letters of a square)",
 }
 
 

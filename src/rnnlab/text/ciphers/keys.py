@@ -17,6 +17,7 @@ from rnnlab.text.ciphers.base import (
     Substitution,
     _whole_number,
 )
+from rnnlab.text.ciphers.playfair import Playfair
 from rnnlab.text.ciphers.polyalphabetic import Autokey, Beaufort, Progressive, Vigenere
 from rnnlab.text.ciphers.transposition import Columnar, RailFence
 
@@ -31,10 +32,13 @@ CIPHER_NAMES: tuple[str, ...] = (
     "substitution",
     "columnar",
     "railfence",
+    "playfair",
 )
 # Ciphers make_cipher knows besides CIPHER_NAMES (which the command line's help text and the
 # tests list); the running-position cipher, whose shift depends on the letter's position.
 _MORE_NAMES: tuple[str, ...] = ("progressive",)
+ALL_NAMES = (*CIPHER_NAMES, *_MORE_NAMES)
+WHOLE_TEXT = ("columnar", "railfence", "playfair")  # read a text whole (Cipher.whole_text)
 _ALIASES = {"shift": "caesar", "trithemius": "progressive", "rail-fence": "railfence"}
 _INTEGER = re.compile(r"[+-]?\d+")
 
@@ -43,8 +47,8 @@ def make_cipher(name: str, key: str | int | None = None) -> Cipher:
     """The cipher `name` (one of CIPHER_NAMES, progressive, or 'shift' for caesar) with `key`
     parsed as typed: caesar '3' or '-29'; affine '5,8'; vigenere, beaufort and autokey a word;
     substitution 26 letters or a keyword; columnar a keyword of 2 to 12 letters; railfence a
-    number of rails, 2 to 10; progressive '3,1' or '3'; rot13 and atbash no key. A bad key raises
-    CipherKeyError saying what a good one is."""
+    number of rails, 2 to 10; playfair a keyword; progressive '3,1' or '3'; rot13 and atbash
+    no key. A bad key raises CipherKeyError saying what a good one is."""
     n = _ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
     if n not in (*CIPHER_NAMES, *_MORE_NAMES):
         names = ", ".join((*CIPHER_NAMES, *_MORE_NAMES))
@@ -72,7 +76,7 @@ def make_cipher(name: str, key: str | int | None = None) -> Cipher:
     if n == "railfence":
         return RailFence(_parse_int("railfence", key))
     cls = {"vigenere": Vigenere, "beaufort": Beaufort, "autokey": Autokey,
-           "substitution": Substitution, "columnar": Columnar}[n]  # fmt: skip
+           "substitution": Substitution, "columnar": Columnar, "playfair": Playfair}[n]  # fmt: skip
     return cls(str(key))
 
 
