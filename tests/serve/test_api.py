@@ -3,8 +3,11 @@ errors for bad input, and the limits that keep it from harm."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import shutil
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -159,3 +162,78 @@ def test_requests_at_once_do_not_corrupt_one_another(client):
     assert [r["plaintext"] for _, r in d] == texts
     assert [r for _, r in d[:3]] == alone_d
     assert [r["numbers"] for _, r in b] == alone_b
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "words"),
+    [
+        ("/api/crack", b'{"text": "Wkh grj", "time_limit": NaN}', "not a number JSON allows"),
+        ("/api/bptt", b'{"wh": Infinity, "wx": 1, "wy": 1, "x": [1], "y": [1]}', "JSON allows"),
+        ("/api/bptt", b'{"wh": 1e200, "wx": 1e200, "wy": 1e200, "x": [1e200, 1e200], '
+                      b'"y": [1, 1]}', "overflow"),
+    ],
+)
+def test_numbers_that_are_not_finite_are_refused(client, path, raw, words):
+    status, r = client.request("POST", path, raw=raw)
+    assert status == 400 and words in r["error"], r
+
+
+def test_the_explorer_refuses_networks_too_big_to_draw(client):
+    W = [[0.1] * 9 for _ in range(9)]
+    spec = {"params": {"W_h": W, "W_x": [[0.1]] * 9, "W_y": [[0.1] * 9]}, "x": [1, 2], "y": [1, 2]}
+    status, r = client.post("/api/bptt", {"spec": spec})
+    assert status == 400 and "up to 8 units" in r["error"]
+
+
+def test_a_refused_body_is_never_read_as_the_next_request(client):
+    smuggled = b"GET /api/info HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    conn = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
+    for path in ("/api/nothing", "/api/runs"):  # a POST to nowhere, and a GET with a body
+        method = "POST" if path == "/api/nothing" else "GET"
+        conn.request(method, path, body=smuggled, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        conn.request("GET", "/api/runs")  # the same connection: answered as itself
+        r = conn.getresponse()
+        assert "runs" in json.loads(r.read())
+    conn.close()
+
+
+def test_an_odd_content_length_is_refused_not_crashed_on(client):
+    with socket.create_connection(("127.0.0.1", client.port), timeout=30) as s:
+        s.sendall("POST /api/bptt HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
+                  "\r\nContent-Length: ²\r\n\r\n".encode("latin-1"))  # fmt: skip
+        assert b" 411 " in s.recv(4096).split(b"\r\n")[0] + b" "
+
+
+def test_the_host_check(client):
+    assert server_module.is_loopback("127.0.0.2") and server_module.is_loopback("::1")
+    assert server_module.is_loopback("localhost") and not server_module.is_loopback("10.0.0.1")
+    allowed = server_module._host_allowed
+    assert allowed("127.0.0.1", local=True) and not allowed("192.168.1.9", local=True)
+    assert allowed("192.168.1.9", local=False) and not allowed("rebind.example", local=False)
+    assert client.request("GET", "/", headers={"Host": "[::1]:8616"})[0] == 200
+
+
+def test_the_runs_listing_skips_what_it_cannot_read(client, runs_dir):
+    bad = runs_dir / "broken"
+    spaced = runs_dir / "my run"
+    for d, config in ((bad, "[]"), (spaced, json.dumps({"kind": "decipher"}))):
+        d.mkdir()
+        (d / "config.json").write_text(config)
+        (d / "model.safetensors").write_bytes(b"x")
+    try:
+        status, r = client.get("/api/runs")
+        assert status == 200
+        names = [x["name"] for x in r["runs"]]
+        assert RUN in names and "broken" not in names and "my run" not in names
+    finally:
+        for d in (bad, spaced):
+            shutil.rmtree(d)
+
+
+def test_decipher_gives_one_confidence_a_code_point(client):
+    text = make_cipher("caesar", "3").encrypt("The 😀 dog")
+    status, r = client.post("/api/decipher", {"run": RUN, "text": text})
+    assert status == 200 and r["plaintext"] == "The 😀 dog"
+    assert len(r["confidence"]) == len(r["plaintext"]) == 9

@@ -7,6 +7,7 @@ missing browser a failure."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from urllib.parse import quote
@@ -179,3 +180,44 @@ def test_crack_marks_the_letters_the_text_cannot_settle(page):
     plain = page.text_content("#crack-out")
     assert marked and {m.lower() for m in marked} == given
     assert len(marked) == sum(c.lower() in given for c in plain)
+
+
+def _lit(page) -> set[str]:
+    return set(page.eval_on_selector_all("#bptt-drawing .lit", "els => els.map(e => e.id)"))
+
+
+def test_bptt_lights_the_path_of_every_kind_of_term(page):
+    spec = {"params": {"W_h": [[1]], "W_x": [[0.1]], "W_y": [[2]], "b_y": [0.5]},
+            "x": [10, 10], "y": [5, 5], "h0": [1]}  # fmt: skip
+    _open(page, f"#/bptt?spec={quote(json.dumps(spec))}")
+    page.wait_for_selector("#bptt-total-b_y")
+    page.hover("#bptt-grads li.term[data-name='b_y'][data-t='2']")
+    assert _lit(page) == {"node-J-2", "edge-yJ-2", "node-y-2"}  # the bias skips W_y's edge
+    page.hover("#bptt-grads li.term[data-name='W_y'][data-t='1']")
+    assert _lit(page) == {"node-J-1", "edge-yJ-1", "node-y-1", "edge-hy-1", "node-h-1"}
+    page.hover("#bptt-grads li.term[data-name='h_1'][data-t='2']")
+    assert _lit(page) == {"node-J-2", "edge-yJ-2", "node-y-2", "edge-hy-2", "node-h-2",
+                          "edge-hh-2", "node-h-1"}  # fmt: skip
+    page.hover("#bptt-grads h3")  # off the terms: nothing stays lit
+    assert _lit(page) == set()
+
+
+def test_decipher_colours_text_with_characters_outside_the_basic_plane(page):
+    text = quote(make_cipher("caesar", "3").encrypt("The 😀 dog barks."))
+    _open(page, f"#/decipher?run={RUN}&text={text}")
+    page.wait_for_selector("#dec-out:not(:empty)")
+    assert page.text_content("#dec-out") == "The 😀 dog barks."
+    classes = page.eval_on_selector_all("#dec-out span", "els => els.map(e => e.className)")
+    assert classes and not any("NaN" in c for c in classes)
+
+
+def test_a_reloaded_train_page_finds_its_training_and_can_cancel_it(page, client):
+    status, r = client.post("/api/train", {"cipher": "vigenere", "key": "LEMON", "epochs": 200,
+                                           "name": "browser-reattach"})  # fmt: skip
+    assert status == 200, r
+    _open(page, "#/train")
+    expect(page.locator("#train-cancel")).to_be_enabled(timeout=10_000)
+    page.click("#train-cancel")
+    page.wait_for_selector("#train-open", timeout=60_000)
+    assert "interrupted" in page.text_content("#train-result")
+    assert client.wait(r["job"])["state"] == "cancelled"

@@ -21,7 +21,7 @@ CIPHERTEXT = "Wkh txlfn eurzq ira mxpsv ryhu wkh odcb grj, dqg wkh grj vohhsv rq
 def test_crack_answers_at_once_and_the_job_gives_the_librarys_result(client):
     t0 = time.monotonic()
     status, r = client.post("/api/crack", {"text": CIPHERTEXT, "time_limit": 5, "candidates": 3})
-    assert status == 200 and time.monotonic() - t0 < 1.0  # the search runs off this request
+    assert status == 200 and time.monotonic() - t0 < 3.0  # the search runs off this request
     job = client.wait(r["job"])
     assert job["state"] == "done" and job["fraction"] == 1.0, job
     got = job["result"]
@@ -86,6 +86,41 @@ def test_a_cancelled_training_keeps_its_run_and_one_trains_at_a_time(client, run
     assert (runs_dir / "page-cancelled" / "model.safetensors").is_file()
 
 
+def _until(done, seconds: float = 10.0) -> None:
+    end = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < end, "still waiting after the deadline"
+        time.sleep(0.01)
+
+
+def test_a_training_cancelled_before_its_first_epoch_still_reads_as_json(client, runs_dir):
+    body = {"cipher": "vigenere", "key": "LEMON", "epochs": 200, "name": "page-early"}
+    status, r = client.post("/api/train", body)
+    assert status == 200, r
+    listed = client.get("/api/jobs")[1]["jobs"]
+    assert {"id": r["job"], "kind": "train"}.items() <= next(
+        j for j in listed if j["id"] == r["job"]).items()
+    client.post(f"/api/jobs/{r['job']}/cancel", {})
+    job = client.wait(r["job"], timeout=60)  # every poll answers, NaN accuracy or not
+    assert job["state"] == "cancelled" and job["result"]["stopped"] == "interrupted"
+    assert job["result"]["val_accuracy"] is None or 0 <= job["result"]["val_accuracy"] <= 1
+    assert r["job"] not in [j["id"] for j in client.get("/api/jobs")[1]["jobs"]]
+
+
+def test_a_refused_training_writes_nothing(client, runs_dir):
+    before = sorted(p.name for p in runs_dir.rglob("*"))
+    status, r = client.post("/api/train", {"cipher": "caesar", "key": "x", "name": "nothing",
+                                           "corpus": default_text()[:5000]})  # fmt: skip
+    assert status == 400 and "whole number" in r["error"]
+    assert sorted(p.name for p in runs_dir.rglob("*")) == before
+
+
+def test_the_gradients_refuse_work_past_their_budget(client):
+    status, r = client.post("/api/gradients", {"cell": "lstm", "hidden": 256, "steps": 500,
+                                               "seeds": 50})  # fmt: skip
+    assert status == 400 and "would take about" in r["error"]
+
+
 def test_the_board_bounds_its_jobs_and_their_time():
     board = JobBoard(max_running=2)
     release = threading.Event()
@@ -93,8 +128,7 @@ def test_the_board_bounds_its_jobs_and_their_time():
     with pytest.raises(BusyError, match="2 jobs are running"):
         board.start("x", lambda job: {}, 10)
     release.set()
-    while any(j.state == "running" for j in slow):
-        time.sleep(0.01)
+    _until(lambda: all(j.state != "running" for j in slow))
 
     def spin(job):
         while True:
@@ -102,12 +136,10 @@ def test_the_board_bounds_its_jobs_and_their_time():
             time.sleep(0.01)
 
     timed = board.start("spin", spin, 0.3)
-    deadline = time.monotonic() + 5
-    while board.get(timed.id).state == "running" and time.monotonic() < deadline:
-        time.sleep(0.02)
+    _until(lambda: timed.state != "running")
     assert timed.state == "cancelled" and "time limit" in timed.error
     failing = board.start("bad", lambda job: 1 / 0, 5)
-    while failing.state == "running":
-        time.sleep(0.01)
+    _until(lambda: failing.state != "running")
     assert failing.state == "failed" and "ZeroDivisionError" in failing.error
+    board.join(5.0)
     assert all(j.state == "done" for j in slow)

@@ -11,8 +11,6 @@ import typer
 
 from rnnlab.cli._app import app, echo
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
 
 @app.command()
 def serve(
@@ -29,6 +27,7 @@ def serve(
     """
     from rnnlab.errors import InputError
     from rnnlab.serve import make_server
+    from rnnlab.serve.server import is_loopback
 
     if not 0 <= port <= 65535:
         raise InputError(f"--port must be 0 to 65535; got {port}")
@@ -37,7 +36,7 @@ def serve(
     name = f"[{host}]" if ":" in host else host
     echo(f"rnnlab serves {runs.resolve()} at http://{name}:{server.server_address[1]}/ "
          "(Ctrl-C stops it)")  # fmt: skip
-    if host not in LOOPBACK:
+    if not is_loopback(host):
         print(f"warning: listening on {host}, so other machines can reach this page and train "
               "on this one; use the default --host 127.0.0.1 to keep it to yourself",
               file=sys.stderr)  # fmt: skip

@@ -7,6 +7,7 @@ The long work (crack, train, gradients) is in work.py.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 from pathlib import Path
@@ -14,8 +15,10 @@ from typing import Any
 
 from rnnlab.errors import InputError, ModelFileError
 
-MAX_TEXT = 1 << 20  # characters of text in one request (the body's size is bounded too)
+MAX_TEXT = 1 << 20  # characters of a text field (a crack's ciphertext; the body is bounded too)
+MAX_DECIPHER = 1 << 18  # characters deciphered on the request's thread (well under a second)
 MAX_BPTT_STEPS = 12  # the explorer draws every step and every (t, k) term
+MAX_BPTT_SIZE = 8  # units, inputs and outputs: every term of every matrix is sent and drawn
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -34,6 +37,8 @@ def get(body: dict, name: str, kind: type, default: Any = REQUIRED, lo=None, hi=
         value = float(value)
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         raise InputError(f"{name!r} must be a {kind.__name__}, got {json.dumps(value)[:40]}")
+    if kind is float and not math.isfinite(value):
+        raise InputError(f"{name!r} must be a finite number, got {value}")
     if lo is not None and value < lo or hi is not None and value > hi:
         raise InputError(f"{name!r} must be between {lo:g} and {hi:g}, got {value:g}")
     if kind is str and len(value) > MAX_TEXT:
@@ -70,16 +75,19 @@ class Site:
             return found
         for d in self.runs.iterdir():
             config = d / "config.json"
-            if d.is_symlink() or not (d / "model.safetensors").is_file() or not config.is_file():
+            if d.is_symlink() or not RUN_NAME.fullmatch(d.name) or not config.is_file():
                 continue
             try:
                 c = json.loads(config.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            cipher = c.get("cipher") or {}
+            if not isinstance(c, dict) or not (d / "model.safetensors").is_file():
+                continue
+            cipher = c.get("cipher") if isinstance(c.get("cipher"), dict) else {}
             found.append({"name": d.name, "kind": c.get("kind", "?"),
                           "cipher": cipher.get("name"), "key": cipher.get("key"),
-                          "model": (c.get("model") or {}).get("kind"),
+                          "model": (c.get("model") if isinstance(c.get("model"), dict)
+                                    else {}).get("kind"),
                           "saved": (d / "model.safetensors").stat().st_mtime})  # fmt: skip
         return sorted(found, key=lambda r: -r["saved"])
 
@@ -105,6 +113,9 @@ class Site:
 def decipher(site: Site, body: dict) -> dict:
     """{"run", "text", "threshold"} -> the plaintext, each character's confidence, the doubt."""
     text = get(body, "text", str)
+    if len(text) > MAX_DECIPHER:
+        raise InputError(f"the page deciphers up to {MAX_DECIPHER:,} characters at a time; "
+                         f"this text has {len(text):,} (use rnnlab decipher -i FILE)")  # fmt: skip
     threshold = get(body, "threshold", float, 0.9, 0.01, 1.0)
     dec = site.decipherer(get(body, "run", str))
     if not any(c.isalpha() for c in text):
@@ -141,9 +152,15 @@ def bptt(body: dict) -> dict:
     if problem.steps > MAX_BPTT_STEPS:
         raise InputError(f"the explorer draws at most {MAX_BPTT_STEPS} steps; got "
                          f"{problem.steps} (rnnlab bptt solves longer ones)")  # fmt: skip
+    cell = problem.net.cell
+    size = max(cell.input_size, cell.hidden_size, problem.net.output_size)
+    if size > MAX_BPTT_SIZE:
+        raise InputError(f"the explorer shows up to {MAX_BPTT_SIZE} units, inputs and outputs; "
+                         f"this network has {size} (rnnlab bptt --spec solves it)")  # fmt: skip
     tr = trace(problem)
     header, rows = forward_rows(tr)
-    cell = problem.net.cell
+    if not math.isfinite(tr.grads.loss):
+        raise InputError("the numbers overflow (the loss is not finite); give smaller weights")
     return {"numbers": to_json(tr), "paths": paths_json(tr), "forward": {"header": header,
             "rows": rows}, "network": network_summary(problem), "steps": problem.steps,
             "scalar": problem.scalar, "cell": cell.kind, "state": cell.state_names[0],
@@ -153,7 +170,7 @@ def bptt(body: dict) -> dict:
 def _numbers(body: dict, name: str) -> list[float]:
     value = body.get(name)
     ok = isinstance(value, list) and value and all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value
     )
     if not ok:
         raise InputError(f"{name!r} must be a list of numbers, one per step, such as [10, 10]")

@@ -75,6 +75,7 @@ class JobBoard:
 
     def __init__(self, max_running: int = MAX_RUNNING, keep: float = KEEP_SECONDS) -> None:
         self._jobs: dict[str, Job] = {}
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self.max_running, self.keep = max_running, keep
 
@@ -91,9 +92,24 @@ class JobBoard:
                 raise BusyError(f"a {kind} job is already running; wait for it or cancel it")
             job = Job(secrets.token_hex(8), kind, time_limit)
             self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, work), daemon=True,
-                         name=f"rnnlab-{kind}-{job.id}").start()  # fmt: skip
+        thread = threading.Thread(target=self._run, args=(job, work), daemon=True,
+                                  name=f"rnnlab-{kind}-{job.id}")  # fmt: skip
+        self._threads.append(thread)
+        thread.start()
         return job
+
+    def running(self) -> list[dict]:
+        """The running jobs: id, kind, and when each started (seconds ago)."""
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if j.state == "running"]
+        now = time.monotonic()
+        return [{"id": j.id, "kind": j.kind, "elapsed": round(now - j.started, 2)} for j in jobs]
+
+    def join(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds in all for the jobs' threads to end."""
+        end = time.monotonic() + timeout
+        for thread in list(self._threads):
+            thread.join(max(end - time.monotonic(), 0.0))
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -111,22 +127,24 @@ class JobBoard:
                 job.cancel_event.set()
 
     def _run(self, job: Job, work: Work) -> None:
+        state, result, error = "done", None, None
         try:
             result = work(job)
-            job.state = "cancelled" if job.cancel_event.is_set() else "done"
-            job.result = result
-            job.fraction = 1.0 if job.state == "done" else job.fraction
+            state = "cancelled" if job.cancel_event.is_set() else "done"
         except JobStopped:
-            job.state = "cancelled"
-            job.error = ("cancelled" if job.cancel_event.is_set()
-                         else f"stopped at its time limit of {job.time_limit:g} s")  # fmt: skip
+            state = "cancelled"
+            error = ("cancelled" if job.cancel_event.is_set()
+                     else f"stopped at its time limit of {job.time_limit:g} s")  # fmt: skip
         except RnnlabError as e:
-            job.state, job.error = "failed", str(e)
+            state, error = "failed", str(e)
         except Exception as e:  # the server stays up; the page shows what went wrong
-            job.state, job.error = "failed", f"internal error: {type(e).__name__}: {e}"
-        finally:
-            job.ended = time.monotonic()
-            job.message = job.state
+            state, error = "failed", f"internal error: {type(e).__name__}: {e}"
+        job.result, job.error, job.ended = result, error, time.monotonic()
+        job.fraction = 1.0 if state == "done" else job.fraction
+        job.message = state
+        job.state = state  # last: a job seen ended has its result
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
 
     def _forget_old(self) -> None:
         now = time.monotonic()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from rnnlab.serve.jobs import Job
 MAX_CRACK_SECONDS = 120.0
 MAX_TRAIN_SECONDS = 3600.0
 MAX_CORPUS = 8 << 20  # characters of an uploaded corpus (the body limit is raised to fit)
+GRADIENT_BUDGET = 1.2e10  # draws x steps x units^3 (x4 for gated cells): about 30 s of work
 LIVE_POINTS = 400  # training losses kept for the live curve (thinned as they come)
 
 Planned = tuple[Callable[[Job], dict], float]
@@ -58,29 +60,40 @@ def crack_work(body: dict) -> Planned:
 def train_work(site: Site, body: dict) -> Planned:
     """{"cipher", "key", "corpus" (text, or absent for the built-in corpus), "model", "epochs",
     "time_limit", "name"} -> a run trained into the runs folder; cancelled or out of time, the
-    run is saved as it stands and `rnnlab train --resume` continues it."""
+    run is saved as it stands and `rnnlab train --resume` continues it. Everything is checked
+    before anything is written; the uploaded corpus is written by the job itself."""
     from rnnlab.nn import recipes, runs
 
     cipher, key = get(body, "cipher", str), get(body, "key", str, "") or None
     limit = get(body, "time_limit", float, 600.0, 5.0, MAX_TRAIN_SECONDS)
-    epochs = get(body, "epochs", int, None, 1, 500) if body.get("epochs") else None
+    epochs = get(body, "epochs", int, None, 1, 500)
     model = get(body, "model", str, "") or None
-    name = get(body, "name", str, "") or time.strftime(f"web-{cipher}-%Y%m%d-%H%M%S")
-    out = runs.refuse_existing(site.run_path(name, must_exist=False))
-    corpus = _corpus_file(site, name, body.get("corpus"))
+    text = _corpus_text(body.get("corpus"))
+    corpus = None if text is None else site.runs / ".corpora" / "pending.txt"  # named below
     config = recipes.decipher_config(cipher=cipher, key=key, model=model, epochs=epochs,
-                                     corpus=corpus, device="cpu", seed=0)  # fmt: skip
+                                     corpus=str(corpus) if corpus else None, device="cpu",
+                                     seed=0)  # fmt: skip  (a bad cipher or key fails here)
+    name = get(body, "name", str, "") or time.strftime(
+        f"web-{config.cipher.name}-%Y%m%d-%H%M%S")
+    out = runs.refuse_existing(site.run_path(name, must_exist=False))
+    if corpus is not None:
+        corpus = corpus.with_name(f"{name}.txt")
+        config = replace(config, data=replace(config.data, corpus=str(corpus)))
 
     def work(job: Job) -> dict:
+        from rnnlab.fileio import atomic_write_text
         from rnnlab.nn import jobs
 
-        job.report(0.0, "reading the corpus")
+        job.message = "reading the corpus"
+        if corpus is not None:
+            corpus.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(corpus, text)
         p = jobs.prepare(config)
         runs.prepare_dir(out)
         job.live.update(run=name, describe=jobs.describe(p), records=[], losses=[])
         follow = lambda e: _follow(job, e, limit, config.training.epochs)  # noqa: E731
-        res = jobs.train_run(config, out, follow, job.stopped,
-                             prepared=p, figure_later=True)  # fmt: skip
+        stop = lambda: job.cancel_event.is_set() or time.monotonic() - job.started > limit  # noqa: E731
+        res = jobs.train_run(config, out, follow, stop, prepared=p, figure_later=True)
         h = res.history
         return {"run": name, "stopped": h.stopped, "parameters": res.parameters,
                 "val_accuracy": res.val_accuracy, "test_accuracy": res.test_accuracy,
@@ -89,9 +102,8 @@ def train_work(site: Site, body: dict) -> Planned:
     return work, limit + 120.0  # training stops itself at `limit`; the rest is reading, saving
 
 
-def _corpus_file(site: Site, name: str, text) -> str | None:
-    """An uploaded corpus, written beside the runs (runs/.corpora/NAME.txt) so that the run
-    can be resumed; None for the built-in corpus."""
+def _corpus_text(text) -> str | None:
+    """An uploaded corpus, checked; None for the built-in corpus."""
     if text is None or text == "":
         return None
     if not isinstance(text, str):
@@ -101,11 +113,7 @@ def _corpus_file(site: Site, name: str, text) -> str | None:
                          f"{MAX_CORPUS:,} (use rnnlab train --corpus FILE)")  # fmt: skip
     if sum(c.isalpha() for c in text[:100_000]) < 200:
         raise InputError("the corpus has fewer than 200 letters; give a text of some length")
-    from rnnlab.fileio import atomic_write_text
-
-    path = site.runs / ".corpora" / f"{name}.txt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return str(atomic_write_text(path, text))
+    return text
 
 
 def _follow(job: Job, e, limit: float, epochs: int) -> None:
@@ -131,7 +139,14 @@ def _follow(job: Job, e, limit: float, epochs: int) -> None:
 def gradients_work(body: dict) -> Planned:
     """{"cell", "hidden", "init", "steps", "seeds", "seed"} -> ||dh_t/dh_0|| for t = 1..T over
     the seeds, drawn as in `rnnlab experiment vanishing --quick` (the same draws)."""
-    from rnnlab.experiments.vanishing import CELL_LABELS, EXPLODED, QUICK, VANISHED, fate
+    from rnnlab.experiments.vanishing import (
+        CELL_LABELS,
+        EXPLODED,
+        INIT_LABELS,
+        QUICK,
+        VANISHED,
+        fate,
+    )
     from rnnlab.experiments.vanishing_draws import CURVES, INITS
 
     cell = get(body, "cell", str, "rnn")
@@ -144,6 +159,10 @@ def gradients_work(body: dict) -> Planned:
     T = get(body, "steps", int, QUICK.steps, 2, 500)
     seeds = get(body, "seeds", int, QUICK.seeds, 1, 50)
     seed = get(body, "seed", int, 0, 0, 2**31 - 1)
+    cost = seeds * T * n**3 * (1 if cell == "rnn" else 4)  # about 4e8 of it a second
+    if cost > GRADIENT_BUDGET:
+        raise InputError(f"{seeds} draws of {T} steps with {n} units would take about "
+                         f"{cost / 4e8:.0f} s; choose fewer units, steps or draws")  # fmt: skip
 
     def work(job: Job) -> dict:
         from rnnlab.exact.jacobians import norms_from_start
@@ -158,7 +177,8 @@ def gradients_work(body: dict) -> Planned:
         return {"label": CELL_LABELS[cell], "t": list(range(1, T + 1)),
                 "median": median.round(4).tolist(), "low": logs.min(0).round(4).tolist(),
                 "high": logs.max(0).round(4).tolist(), "fate": fate(10.0 ** median[-1]),
-                "limits": [VANISHED, EXPLODED], "hidden": n, "init": init, "steps": T,
+                "limits": [VANISHED, EXPLODED], "hidden": n, "init": init,
+                "init_label": INIT_LABELS[init], "steps": T,
                 "seeds": seeds}  # fmt: skip
 
     return work, 120.0

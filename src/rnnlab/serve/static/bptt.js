@@ -6,15 +6,14 @@ import { $, api, escapeHtml, loadState, saveState, showError, watch } from "/sta
 const FIELDS = { wh: "bptt-wh", wx: "bptt-wx", wy: "bptt-wy", h0: "bptt-h0", x: "bptt-x",
   y: "bptt-y", act: "bptt-activation", loss: "bptt-loss", spec: "bptt-spec" };
 const FACTORS = ["dJ_t/dy_hat_t", "dy_hat_t/dh_t", "dh_t/dh_k", "dh_k/dW (h_{k-1} held)"];
+const OUTPUT_FACTORS = { W_y: ["dJ_t/dy_hat_t", "dy_hat_t/dW_y = h_t"],
+  b_y: ["dJ_t/dy_hat_t", "dy_hat_t/db_y = 1"] };
 let solved = null;
 
 export function init() {
   $("bptt-go").addEventListener("click", run);
   const grads = $("bptt-grads");
-  const light = (e) => {
-    const term = e.target.closest(".term");
-    if (term) highlight(term);
-  };
+  const light = (e) => highlight(e.target.closest(".term")); // off a term: nothing lit
   grads.addEventListener("mouseover", light);
   grads.addEventListener("focusin", light);
   grads.addEventListener("mouseleave", () => highlight(null));
@@ -139,13 +138,15 @@ function grads(s) {
     ...Object.entries(s.paths.states).map(([n, g]) => [n, g, true])];
   for (const [name, g, state] of all) {
     const items = g.terms.map((term) => {
+      const labels = (!state && OUTPUT_FACTORS[name]) || FACTORS;
       const prod = term.factors.length
-        ? term.factors.map((f, i) => `<span title="${FACTORS[i]}">(${f})</span>`).join(" · ") + " = "
+        ? term.factors.map((f, i) => `<span title="${labels[i]}">(${f})</span>`).join(" · ") + " = "
         : "";
-      return `<li class="term" tabindex="0" data-name="${name}" data-state="${state}"
+      return `<li class="term" tabindex="0" data-name="${escapeHtml(name)}" data-state="${state}"
         data-t="${term.t}" data-k="${term.k}">t=${term.t}, k=${term.k}: ${prod}<b>${escapeHtml(term.value)}</b></li>`;
     }).join("");
-    blocks.push(`<div class="grad"><h4>dL/d${escapeHtml(name)} = <span id="bptt-total-${name}"
+    const id = escapeHtml(`bptt-total-${name}`);
+    blocks.push(`<div class="grad"><h4>dL/d${escapeHtml(name)} = <span id="${id}"
       class="total">${escapeHtml(g.total)}</span></h4><ol>${items}</ol></div>`);
   }
   const head = s.scalar && s.cell === "rnn"
@@ -155,8 +156,10 @@ function grads(s) {
 }
 
 function pathIds(name, state, t, k) {
-  const ids = [`node-J-${t}`, `edge-yJ-${t}`, `node-y-${t}`, `edge-hy-${t}`];
-  if (!state && (name === "W_y" || name === "b_y")) return name === "W_y" ? [...ids, `node-h-${t}`] : ids;
+  const ids = [`node-J-${t}`, `edge-yJ-${t}`, `node-y-${t}`];
+  if (!state && name === "b_y") return ids; // the bias adds to y_hat_t directly
+  ids.push(`edge-hy-${t}`);
+  if (!state && name === "W_y") return [...ids, `node-h-${t}`];
   for (let j = k; j <= t; j++) ids.push(`node-h-${j}`);
   for (let j = k + 1; j <= t; j++) ids.push(`edge-hh-${j}`);
   if (state) return ids;

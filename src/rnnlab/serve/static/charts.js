@@ -42,7 +42,7 @@ export function lineChart(opts) {
     `<text x="${M.left}" y="16" class="chart-title">${escapeHtml(opts.title)}</text>`];
   for (const v of ticks(y0, y1)) {
     parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${sy(v)}" y2="${sy(v)}" class="grid"/>`,
-      `<text x="${M.left - 6}" y="${sy(v) + 4}" class="tick" text-anchor="end">${fmt(v)}</text>`);
+      `<text x="${M.left - 6}" y="${sy(v) + 4}" class="tick" text-anchor="end">${escapeHtml(fmt(v))}</text>`);
   }
   for (const v of ticks(x0, x1)) {
     parts.push(`<text x="${sx(v)}" y="${H - M.bottom + 16}" class="tick" text-anchor="middle">${v}</text>`);
@@ -50,16 +50,17 @@ export function lineChart(opts) {
   if (opts.band) {
     const { low, high } = opts.band;
     const d = path(low) + path([...high].reverse()).replace(/^M/, "L") + "Z";
-    parts.push(`<path d="${d}" class="band ${opts.band.cls || ""}"/>`);
+    parts.push(`<path d="${d}" class="band ${escapeHtml(opts.band.cls || "")}"/>`);
   }
   for (const h of opts.hlines || []) {
     parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${sy(h.y)}" y2="${sy(h.y)}" class="guide"/>`,
       `<text x="${W - M.right - 4}" y="${sy(h.y) - 4}" class="tick" text-anchor="end">${escapeHtml(h.label)}</text>`);
   }
   opts.series.forEach((s, i) => {
-    parts.push(`<path d="${path(s.points)}" class="line ${s.cls || `s${i}`}"/>`);
+    const cls = escapeHtml(s.cls || `s${i}`);
+    parts.push(`<path d="${path(s.points)}" class="line ${cls}"/>`);
     if (s.label) {
-      parts.push(`<text x="${M.left + 8 + 170 * i}" y="${M.top - 12}" class="legend-text ${s.cls || `s${i}`}">${escapeHtml(s.label)}</text>`);
+      parts.push(`<text x="${M.left + 8 + 170 * i}" y="${M.top - 12}" class="legend-text ${cls}">${escapeHtml(s.label)}</text>`);
     }
   });
   parts.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" class="axis"/>`,

@@ -32,7 +32,7 @@ async function run() {
       $("crack-progress").value = j.fraction;
       $("crack-msg").textContent = `${j.message} (${j.elapsed.toFixed(1)} s)`;
     });
-    if (end.state === "done") render(end.result);
+    if (end.state === "done" && end.result) render(end.result);
     else showError("crack-error", end.error || end.state);
   } catch (e) {
     showError("crack-error", e);

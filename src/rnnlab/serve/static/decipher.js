@@ -71,28 +71,30 @@ async function run() {
 }
 
 // One span per stretch of characters in the same confidence band.
+// The server gives one confidence per code point; Array.from splits the text the same way.
 function render(r, threshold) {
   const out = $("dec-out");
+  const chars = Array.from(r.plaintext);
   const frag = document.createDocumentFragment();
   let start = 0;
   let low = 0;
   const band = (i) => {
-    const c = r.confidence[i];
+    const c = r.confidence[i] ?? 1;
     return `c${Math.min(9, Math.floor(c * 10))}${c < threshold ? " unsure" : ""}`;
   };
-  for (let i = 0; i < r.plaintext.length; i++) {
-    if (r.confidence[i] < threshold && /\S/.test(r.plaintext[i])) low++;
-    if (i + 1 === r.plaintext.length || band(i + 1) !== band(i)) {
+  for (let i = 0; i < chars.length; i++) {
+    if (r.confidence[i] < threshold && /\S/.test(chars[i])) low++;
+    if (i + 1 === chars.length || band(i + 1) !== band(i)) {
       const span = document.createElement("span");
       span.className = band(i);
-      span.textContent = r.plaintext.slice(start, i + 1);
+      span.textContent = chars.slice(start, i + 1).join("");
       if (span.className.includes("unsure")) span.title = `confidence ${r.confidence[i]}`;
       frag.append(span);
       start = i + 1;
     }
   }
   out.replaceChildren(frag);
-  $("dec-stats").textContent = `${low} of ${r.plaintext.length} characters under confidence ` +
+  $("dec-stats").textContent = `${low} of ${chars.length} characters under confidence ` +
     `${Math.round(threshold * 100)}%; ${(r.unknown_share * 100).toFixed(1)}% of characters ` +
     "unknown to the model (passed through)";
   $("dec-note").hidden = !r.note;

@@ -49,7 +49,7 @@ function render(r) {
   const pts = (ys) => ys.map((y, i) => [r.t[i], y]);
   const [vanish, explode] = r.limits.map(Math.log10);
   $("grad-chart").innerHTML = lineChart({
-    title: `${r.label}, ${r.hidden} units, W_hh ${$("grad-init").selectedOptions[0].text}`,
+    title: `${r.label}, ${r.hidden} units, W_hh ${r.init_label}`,
     xLabel: "t", yLabel: "log10 ||dh_t/dh_0||",
     series: [{ points: pts(r.median), label: `median of ${r.seeds} draws`, cls: "s0" }],
     band: { low: pts(r.low), high: pts(r.high), cls: "s0" },

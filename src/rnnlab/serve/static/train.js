@@ -1,6 +1,6 @@
 // Train: a cipher and key on the built-in corpus or an uploaded text, a live loss and accuracy
 // curve, cancel, and the run named at the end (saved in the runs folder after every epoch).
-import { $, api, cancel, fillSelect, loadState, poll, saveState, showError, watch }
+import { $, api, cancel, fillSelect, loadState, poll, runningJob, saveState, showError, watch }
   from "/static/util.js";
 import { lineChart } from "/static/charts.js";
 
@@ -26,10 +26,14 @@ export function init(info) {
   watch("train", FIELDS);
 }
 
-export function show(params) {
+export async function show(params) {
   loadState(FIELDS, params); // a link fills the form; training starts only on a click
   $("train-file").hidden = $("train-corpus").value !== "upload";
   saveState("train", FIELDS);
+  if (!job) {
+    const running = await runningJob("train").catch(() => null);
+    if (running) follow_job(running); // a training this page started before it was reloaded
+  }
 }
 
 async function run() {
@@ -40,11 +44,19 @@ async function run() {
     time_limit: parseFloat($("train-limit").value) || 300, name: $("train-name").value };
   if ($("train-epochs").value) body.epochs = parseInt($("train-epochs").value, 10);
   if (upload) body.corpus = corpusText;
+  try {
+    await follow_job((await api("/api/train", body)).job);
+  } catch (e) {
+    showError("train-error", e);
+  }
+}
+
+async function follow_job(id) {
+  job = id;
   $("train-go").disabled = true;
+  $("train-cancel").disabled = false;
   $("train-result").textContent = "";
   try {
-    job = (await api("/api/train", body)).job;
-    $("train-cancel").disabled = false;
     const end = await poll(job, follow, 500);
     if (end.result) done(end.result);
     if (end.state === "failed") showError("train-error", end.error);

@@ -26,13 +26,30 @@ export async function api(path, body) {
 }
 
 // Follow job `id` until it ends, calling onUpdate(job) at each look; resolves with the last.
+// A look that fails is tried again a few times before the error is given up to the page.
 export async function poll(id, onUpdate, every = 300) {
+  let failures = 0;
   for (;;) {
-    const job = await api(`/api/jobs/${id}`);
+    let job;
+    try {
+      job = await api(`/api/jobs/${id}`);
+      failures = 0;
+    } catch (e) {
+      if (++failures > 5) throw e;
+      await new Promise((r) => setTimeout(r, every * 2 ** failures));
+      continue;
+    }
     onUpdate(job);
     if (job.state !== "running") return job;
     await new Promise((r) => setTimeout(r, every));
   }
+}
+
+// The id of a running job of `kind` on the server (one a reloaded page started), or null.
+export async function runningJob(kind) {
+  const { jobs } = await api("/api/jobs");
+  const job = jobs.find((j) => j.kind === kind);
+  return job ? job.id : null;
 }
 
 export function cancel(id) {
@@ -62,24 +79,35 @@ export function fillSelect(id, options, selected) {
   if (selected !== undefined && options.some(([v]) => v === selected)) el.value = selected;
 }
 
-// The page's inputs as they stand, written into the address without a new history entry.
+function initial(el) {
+  if (el.tagName !== "SELECT") return el.defaultValue;
+  const chosen = [...el.options].find((o) => o.defaultSelected) || el.options[0];
+  return chosen ? chosen.value : "";
+}
+
+// The page's inputs as they stand, written into the address without a new history entry:
+// every one that differs from the page's default, an emptied one included.
 export function saveState(page, fields) {
   const params = new URLSearchParams();
   for (const [key, id] of Object.entries(fields)) {
     const el = $(id);
-    const value = el.type === "checkbox" ? (el.checked ? "1" : "") : el.value;
-    if (value !== "" && value.length <= URL_TEXT_LIMIT) params.set(key, value);
+    const differs = el.value !== initial(el) || "always" in el.dataset; // data-always: a list
+    if (differs && el.value.length <= URL_TEXT_LIMIT) params.set(key, el.value); // that changes
   }
   const hash = `#/${page}` + (params.toString() ? `?${params}` : "");
   if (location.hash !== hash) history.replaceState(null, "", hash);
 }
 
-// Fill the inputs from the address; true when the address held any of them.
+// Fill the inputs from the address, the ones it leaves out with their defaults; true when the
+// address held any of them.
 export function loadState(fields, params) {
   let any = false;
   for (const [key, id] of Object.entries(fields)) {
-    if (!params.has(key)) continue;
     const el = $(id);
+    if (!params.has(key)) {
+      if (params.toString()) el.value = initial(el);
+      continue;
+    }
     if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === params.get(key))) {
       const o = document.createElement("option"); // a run not (yet) listed: keep what was asked
       o.value = o.textContent = params.get(key);
